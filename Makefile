@@ -1,0 +1,44 @@
+# Thin wrappers. Each target creates or updates the virtual environment when pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Colab's ipywidgets, installed beside the venv and put first on the path for a second widget run.
+IW7    := .venv-ipywidgets7
+PORT   ?= 8888
+# make lab HEADLESS=1: no browser is opened; JupyterLab prints the URL to open.
+HEADLESS ?=
+
+.PHONY: lab test data bench train readme screenshots clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU wheel of torch first: an unpinned torch would pull a CUDA build of several GB.
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (deeper)" > /dev/null
+	touch $@
+
+$(IW7)/.installed: $(VENV)/.installed
+	rm -rf $(IW7)
+	$(PY) -m pip install --quiet --no-deps --target $(IW7) ipywidgets==7.7.1 widgetsnbextension==3.6.10 \
+		jupyterlab_widgets==1.1.11 ipython_genutils==0.2.0
+	touch $@
+
+data: $(VENV)/.installed
+	$(PY) -m deeper.data
+
+lab: data
+	$(VENV)/bin/jupyter lab --notebook-dir=course --ip=127.0.0.1 --port=$(PORT) \
+		$(if $(HEADLESS),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+test: data $(IW7)/.installed
+	$(PY) -m pytest
+	# The widget tests again under Colab's ipywidgets 7.7.1.
+	PYTHONPATH=$(IW7) $(PY) -m pytest tests/widgets -p no:cacheprovider
+
+readme: $(VENV)/.installed
+	$(PY) -m tools.readme_table
+
+clean:
+	rm -rf $(VENV) $(IW7) tests/output

@@ -1,0 +1,92 @@
+"""What git holds: notebooks stripped and built to the shared header; README and environment.yml in step."""
+
+import re
+import tomllib
+
+import nbformat
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+from notebooks import COURSE, REPO, notebook_names
+from tools import nbtools, readme_table
+
+NOTEBOOKS = notebook_names()
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "course/ holds no notebook"
+
+
+@pytest.fixture(params=NOTEBOOKS)
+def nb(request):
+    return request.param, nbformat.read(COURSE / request.param, as_version=4)
+
+
+def test_notebook_is_stripped(nb):
+    name, notebook = nb
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: run `python -m tools.nbtools strip`"
+    assert "widgets" not in notebook.metadata, f"{name} carries widget state"
+
+
+def test_notebook_name(nb):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", nb[0])
+
+
+def test_notebook_opens_with_title_and_badge(nb):
+    name, notebook = nb
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert "*Teaches:*" in first.source
+    assert nbtools.badge(name) in first.source, "the badge must point at this notebook in the repository"
+
+
+def test_setup_cell_installs_only_on_colab(nb):
+    name, notebook = nb
+    setup = notebook.cells[1].source
+    assert setup == nbtools.setup_source(), f"{name}: the setup cell drifted from tools/nbtools.py"
+    assert 'if "google.colab" in sys.modules:' in setup
+    install_lines = [l for l in setup.splitlines() if "pip install" in l or "git clone" in l]
+    assert install_lines and all(l.startswith("    ") for l in install_lines), "installs only inside the Colab branch"
+    assert nbtools.repository_url() in setup
+
+
+def test_parameters_cell(nb):
+    name, notebook = nb
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{name}: one cell tagged parameters"
+    assert re.search(r"^CI = False$", tagged[0].source, re.M)
+
+
+def test_readme_lists_every_notebook():
+    assert readme_table.updated_readme() == (REPO / "README.md").read_text(), "run `make readme`"
+    readme = (REPO / "README.md").read_text()
+    for name in NOTEBOOKS:
+        assert nbtools.colab_url(name) in readme
+
+
+def test_repository_url_lives_in_one_place():
+    url = nbtools.repository_url()
+    for path in list(REPO.glob("**/*.py")) + list(REPO.glob("*.md")) + list(REPO.glob("*.toml")):
+        if ".venv" in path.parts or path.name == "pyproject.toml":
+            continue
+        assert url not in path.read_text(errors="ignore") or path.name == "README.md", f"{path} repeats the URL"
+
+
+def test_environment_yml_matches_pyproject():
+    """conda users install the package itself, so they get pyproject's dependencies; any package
+    environment.yml pins must be one pyproject depends on, at a version its constraint admits."""
+    with open(REPO / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    deps = {Requirement(d).name: Requirement(d) for d in project["dependencies"]}
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any(p.startswith("-e .") for p in pip_section), "environment.yml must install the package"
+    for pin in (Requirement(p) for p in pip_section if not p.startswith("-e")):
+        assert pin.name in deps, f"environment.yml pins {pin.name}, which pyproject does not depend on"
+        version = next(iter(pin.specifier)).version
+        assert deps[pin.name].specifier.contains(version), f"{pin} is outside pyproject's {deps[pin.name]}"
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python == "python" + project["requires-python"]
