@@ -35,7 +35,7 @@ lab: data
 test: data $(IW7)/.installed
 	$(PY) -m pytest
 	# The widget tests again under Colab's ipywidgets 7.7.1.
-	PYTHONPATH=$(IW7) $(PY) -m pytest tests/widgets -p no:cacheprovider
+	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
 
 readme: $(VENV)/.installed
 	$(PY) -m tools.readme_table
