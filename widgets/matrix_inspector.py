@@ -1,0 +1,193 @@
+"""Matrix inspector: a list of lists, a `Matrix`, a numpy array or a tensor (2-D, or 3-D/4-D by
+choosing slices) shown as a heat map; pick a row and column and see `m[i, j]`, its value, and the
+`__getitem__` call Python made to get it. For tensors also the shape, strides, dtype and whether it
+is a view of another tensor."""
+
+import html
+
+import ipywidgets as W
+import numpy as np
+
+from deeper.matrix import check_rows
+
+from .common import MessageLine, png_bytes, shows_errors
+
+IMAGE_PIXELS = 320  # the heat map's longer side is at most this many pixels
+MAX_SLICE_DIMS = 2  # a 4-D tensor is two slice sliders and a 2-D picture
+
+
+def _is_tensor(m) -> bool:
+    return type(m).__module__.startswith("torch") and hasattr(m, "stride")
+
+
+def _grid(m) -> tuple[str, np.ndarray]:
+    """(kind, float array) for what the inspector can show, or a clear error for what it cannot."""
+    if _is_tensor(m) or isinstance(m, np.ndarray):
+        kind = "tensor" if _is_tensor(m) else "array"
+        array = np.asarray(m.detach().cpu().float() if kind == "tensor" else m, dtype=np.float64)
+        if not 2 <= array.ndim <= 2 + MAX_SLICE_DIMS:
+            raise ValueError(f"a {array.ndim}-D {kind} of shape {tuple(array.shape)}: the inspector shows "
+                             f"2-D to {2 + MAX_SLICE_DIMS}-D (reshape it, e.g. x.reshape(-1, 28, 28))")
+        if array.size == 0:
+            raise ValueError(f"an empty {kind} of shape {tuple(array.shape)}: nothing to show")
+        return kind, array
+    rows = getattr(m, "xs", m)  # the lesson's Matrix keeps its list of lists in .xs
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(f"cannot show a {type(m).__name__}: give a list of lists, a Matrix or a tensor")
+    if rows and not isinstance(rows[0], (list, tuple)):
+        raise ValueError(f"a flat list of {len(rows)} numbers is 1-D: split it into rows first "
+                         f"(e.g. list(chunks(x, 28)))")
+    return ("list" if rows is m else "matrix"), np.array(check_rows(rows), dtype=np.float64)
+
+
+def _heat_map(plane: np.ndarray, i: int, j: int) -> bytes:
+    """PNG of a 2-D array in viridis, each cell a square, the selected row/column tinted and (i, j) boxed."""
+    from matplotlib import colormaps
+
+    step = [max(1, -(-n // IMAGE_PIXELS)) for n in plane.shape]  # large matrices: every step-th cell
+    small = plane[::step[0], ::step[1]]
+    lo, hi = small.min(), small.max()
+    rgb = colormaps["viridis"]((small - lo) / (hi - lo) if hi > lo else np.zeros_like(small))[..., :3]
+    si, sj = i // step[0], j // step[1]
+    rgb[si, :] = 0.7 * rgb[si, :] + 0.3
+    rgb[:, sj] = 0.7 * rgb[:, sj] + 0.3
+    cell = max(1, IMAGE_PIXELS // max(small.shape))
+    big = np.repeat(np.repeat(rgb, cell, axis=0), cell, axis=1)
+    top, left, edge = si * cell, sj * cell, 2 if cell >= 6 else 1
+    box = big[top:top + cell, left:left + cell]
+    for side in (np.s_[:edge], np.s_[-edge:], np.s_[:, :edge], np.s_[:, -edge:]):
+        box[side] = (1.0, 0.1, 0.1)  # a red frame around (i, j)
+    return png_bytes(big)
+
+
+def _describe(m, kind: str, shape: tuple) -> str:
+    """One line: the shape, and for tensors the strides, dtype and whether it is a view."""
+    if kind == "list":
+        return f"a list of {shape[0]} lists of {shape[1]} · shape ({shape[0]}, {shape[1]})"
+    if kind == "matrix":
+        return f"a {type(m).__name__} · shape ({shape[0]}, {shape[1]})"
+    if kind == "array":
+        view = "a view of another array" if m.base is not None else "owns its memory"
+        return f"numpy array · shape {m.shape} · strides {m.strides} (bytes) · dtype {m.dtype} · {view}"
+    base = m._base
+    view = f"a view of a tensor of shape {tuple(base.shape)}" if base is not None else "not a view"
+    return (f"tensor · shape {tuple(m.shape)} · strides {m.stride()} · dtype {m.dtype} · "
+            f"storage offset {m.storage_offset()} · {view}")
+
+
+class MatrixInspector(W.VBox):
+    """Show `m` as a heat map and read one element of it: `inspector.matrix = x` or `inspector.show(x)`."""
+
+    def __init__(self, m=None, name: str = "m"):
+        super().__init__()
+        self._m, self._kind, self._array, self.name = None, None, None, name
+        self.image = W.Image(format="png")
+        self.info = W.HTML()
+        self.slice_sliders = [W.IntSlider(description=f"dim {k}", min=0, max=0) for k in range(MAX_SLICE_DIMS)]
+        self.row_slider = W.IntSlider(description="row i", min=0, max=0)
+        self.col_slider = W.IntSlider(description="column j", min=0, max=0)
+        self.index_box = W.Text(description="index", placeholder="e.g. 20, 15", continuous_update=False)
+        self.expression = W.HTML()
+        self.message = MessageLine()
+        for widget, dom in [(self.row_slider, "deeper-row"), (self.col_slider, "deeper-col"),
+                            (self.index_box, "deeper-index"), (self.expression, "deeper-expression"),
+                            (self.image, "deeper-heatmap"), (self.info, "deeper-shape")]:
+            widget.add_class(dom)
+        for k, slider in enumerate(self.slice_sliders):
+            slider.add_class(f"deeper-slice-{k}")
+            slider.layout.display = "none"
+        for slider in [*self.slice_sliders, self.row_slider, self.col_slider]:
+            slider.observe(self._on_slider, names="value")
+        self.index_box.observe(self._on_index_box, names="value")
+        self.children = [self.info, self.image, *self.slice_sliders, self.row_slider, self.col_slider,
+                         self.index_box, self.expression, self.message]
+        self._busy = False
+        if m is not None:
+            self.show(m)
+
+    @property
+    def matrix(self):
+        return self._m
+
+    @matrix.setter
+    def matrix(self, m):
+        self.show(m)
+
+    @property
+    def index(self) -> tuple[int, ...]:
+        """The index now selected: the slice dims, then row and column."""
+        dims = 0 if self._array is None else self._array.ndim - 2
+        return (*[s.value for s in self.slice_sliders[:dims]], self.row_slider.value, self.col_slider.value)
+
+    @shows_errors
+    def show(self, m, name: str | None = None):
+        """Inspect `m`: anything it cannot show becomes a message, and the previous matrix stays."""
+        kind, array = _grid(m)
+        self._m, self._kind, self._array = m, kind, array
+        self.name = name or self.name
+        self._busy = True
+        try:
+            dims = array.ndim - 2
+            for k, slider in enumerate(self.slice_sliders):
+                slider.max = array.shape[k] - 1 if k < dims else 0
+                slider.value = min(slider.value, slider.max)
+                slider.layout.display = None if k < dims else "none"
+            self.row_slider.max, self.col_slider.max = array.shape[-2] - 1, array.shape[-1] - 1
+        finally:
+            self._busy = False
+        self.info.value = html.escape(_describe(m, kind, array.shape))
+        self.message.clear()
+        self._render()
+
+    @shows_errors
+    def select(self, *index: int):
+        """Select `index` (slice dims, row, column); out of range is an IndexError giving the shape."""
+        if self._array is None:
+            raise ValueError("nothing to index yet: show a matrix first")
+        shape = self._array.shape
+        if len(index) != len(shape) or not all(isinstance(k, (int, np.integer)) for k in index):
+            raise IndexError(f"give {len(shape)} integers for shape {shape}; got {index}")
+        if not all(0 <= k < n for k, n in zip(index, shape)):
+            raise IndexError(f"index {tuple(index)} is out of range for shape {shape}")
+        self._busy = True
+        try:
+            for slider, k in zip([*self.slice_sliders[:len(shape) - 2], self.row_slider, self.col_slider], index):
+                slider.value = int(k)
+        finally:
+            self._busy = False
+        self.message.clear()
+        self._render()
+
+    def _on_slider(self, change):
+        if not self._busy and self._array is not None:
+            self.message.clear()
+            self._render()
+
+    @shows_errors
+    def _on_index_box(self, change):
+        text = change["new"].strip().strip("[]()")
+        if text:
+            try:
+                index = [int(part) for part in text.split(",")]
+            except ValueError:
+                raise ValueError(f"write the index as integers separated by commas, e.g. 20, 15; got {change['new']!r}")
+            self.select(*index)
+
+    def _render(self):
+        *lead, i, j = self.index
+        plane = self._array[tuple(lead)]
+        self.image.value = _heat_map(plane, i, j)
+        self.expression.value = self._expression(lead, i, j)
+
+    def _expression(self, lead, i, j) -> str:
+        """`m[i, j]`, the __getitem__ call(s) that computed it, and the value, read from `m` itself."""
+        name = self.name
+        if self._kind == "list":
+            text, call = f"{name}[{i}][{j}]", f"{name}.__getitem__({i}).__getitem__({j})"
+            value = self._m[i][j]
+        else:
+            index = (*lead, i, j)
+            text, call = f"{name}[{', '.join(map(str, index))}]", f"{name}.__getitem__({index})"
+            value = self._m[index]
+        return (f'<code>{html.escape(text)}</code> &nbsp;is&nbsp; <code>{html.escape(call)}</code>'
+                f' &nbsp;→&nbsp; <b><code>{html.escape(repr(value))}</code></b>')
