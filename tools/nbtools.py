@@ -74,8 +74,8 @@ def notebook(name: str, title: str, teaches: str, params: dict, cells: list[tupl
             first, _, text = text.partition("\n")
             tags.append(first.removeprefix("#| tag: ").strip())
         nb.cells.append(nbformat.v4.new_code_cell(text, metadata={"tags": tags} if tags else {}))
-    for cell in nb.cells:
-        cell.pop("id", None)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"  # stable ids keep regenerated notebooks' diffs small
     path = COURSE / name
     nbformat.write(nb, path)
     return path
