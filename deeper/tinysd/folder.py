@@ -1,0 +1,104 @@
+"""The hub-shaped folder `data/tiny-sd`: written with `save_pretrained`, checked before loading.
+
+`check_model_folder` exists because `from_pretrained` can quietly build a model with random
+weights when a weight file is missing, and a truncated safetensors file gives an error that
+names neither the file nor the cure. A course that shows noise teaches nothing, so the loader
+calls this first and a student gets a message saying which file and how to restore it.
+"""
+
+import json
+import struct
+from pathlib import Path
+
+import torch
+from diffusers import StableDiffusionPipeline
+from transformers import CLIPTextModel, CLIPTokenizer
+
+from ..clip_vocab import write_tokenizer_files
+from .models import MAX_TOKENS
+
+RESTORE = ("Restore the shipped model with `git checkout -- data/tiny-sd` "
+           "(or retrain it with `make train`).")
+
+# Every file the pipeline reads, per component.
+REQUIRED = {
+    "model_index.json": "json",
+    "scheduler/scheduler_config.json": "json",
+    "tokenizer/tokenizer.json": "json",
+    "tokenizer/tokenizer_config.json": "json",
+    "text_encoder/config.json": "json",
+    "text_encoder/model.safetensors": "safetensors",
+    "unet/config.json": "json",
+    "unet/diffusion_pytorch_model.safetensors": "safetensors",
+    "vae/config.json": "json",
+    "vae/diffusion_pytorch_model.safetensors": "safetensors",
+}
+
+
+class ModelFolderError(FileNotFoundError):
+    """A file of the model folder is missing or damaged; the message says which and how to restore it."""
+
+
+def _check_safetensors(path: Path) -> None:
+    """A safetensors file is an 8-byte header length, a JSON header, then the tensors' bytes; the
+    header says where the last tensor ends, so a truncated file is caught without loading it."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise ValueError("shorter than a safetensors header")
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise ValueError("its header runs past the end of the file")
+        header = json.loads(f.read(n))
+    end = max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
+    if 8 + n + end != size:
+        raise ValueError(f"it holds {size:,} bytes where its header promises {8 + n + end:,}")
+
+
+def check_model_folder(folder) -> Path:
+    """Raise `ModelFolderError` naming the first missing, empty or truncated file of a tiny-sd folder.
+
+    Checks every file `StableDiffusionPipeline.from_pretrained` reads (weights by their safetensors
+    header, configs by parsing them), without loading any weights. Returns the folder as a Path.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelFolderError(f"The model folder {folder} does not exist. {RESTORE}")
+    for name, kind in REQUIRED.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelFolderError(f"The model file {path} is missing. {RESTORE}")
+        try:
+            if path.stat().st_size == 0:
+                raise ValueError("it is empty")
+            if kind == "json":
+                json.loads(path.read_text())
+            elif kind == "safetensors":
+                _check_safetensors(path)
+        except (ValueError, UnicodeDecodeError, struct.error) as e:
+            raise ModelFolderError(f"The model file {path} is damaged or truncated ({e}). {RESTORE}") from e
+    return folder
+
+
+def new_tokenizer(folder) -> CLIPTokenizer:
+    """CLIP's real tokenizer (49,408 tokens), padding to 77 as SD v1's does."""
+    write_tokenizer_files(folder)
+    return CLIPTokenizer.from_pretrained(folder, model_max_length=MAX_TOKENS, pad_token="<|endoftext|>")
+
+
+def save_model_folder(folder, tokenizer, text_encoder: CLIPTextModel, vae, unet, scheduler,
+                      dtype=torch.float16) -> Path:
+    """Write a folder `StableDiffusionPipeline.from_pretrained` loads, weights in `dtype` (fp16 by
+    default: half the bytes in git; loading them into a float32 model on CPU is exact)."""
+    pipe = StableDiffusionPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.to(dtype=dtype)
+    pipe.save_pretrained(folder, safe_serialization=True)
+    pipe.to(dtype=torch.float32)
+    # transformers 5 loads a model in the dtype its config names ("auto"); the CPU loop runs in
+    # float32 beside a float32 UNet, so the config asks for float32 whatever the file stores.
+    config = Path(folder) / "text_encoder" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "dtype": "float32"}, indent=2) + "\n")
+    return check_model_folder(folder)
