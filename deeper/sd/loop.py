@@ -1,0 +1,126 @@
+"""The lesson's denoising loop with classifier-free guidance, as a generator: one `Step` per
+iteration, so a progress bar, a Stop button, a callback or a step slider is just a `for` loop over it.
+
+It does exactly what `StableDiffusionPipeline.__call__` does, in the same order, so for the same
+seed the latents (and the image) are equal to the pipeline's, bit for bit on CPU.
+"""
+
+import inspect
+from dataclasses import dataclass
+from typing import Iterator
+
+import torch
+from diffusers.utils.torch_utils import randn_tensor
+
+from .schedulers import make_scheduler
+from .settings import checked_settings
+from .text import encode_prompt
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one iteration of the loop produced."""
+
+    index: int  # 0, 1, ... steps-1
+    timestep: float  # t: the training timestep the UNet was told this step starts from
+    sigma: float  # the noise level at t: x_t = x_0 + sigma * noise in the sigma (LMS/Euler) view
+    latents: torch.Tensor  # the latents after this step (the next step's input)
+    pred_original: torch.Tensor  # the clean latents x_0 the UNet's noise prediction implies at this step
+    steps: int  # how many steps the run has in all
+
+
+def seed_generator(seed: int) -> torch.Generator:
+    """A CPU generator, so a seed gives the same starting noise on every device."""
+    return torch.Generator("cpu").manual_seed(seed)
+
+
+def initial_latents(parts, batch_size: int, height: int, width: int, generator, scheduler) -> torch.Tensor:
+    """Gaussian noise in latent shape, scaled by the scheduler's initial sigma (call set_timesteps first)."""
+    s = parts.vae_scale_factor
+    shape = (batch_size, parts.unet.config.in_channels, height // s, width // s)
+    latents = randn_tensor(shape, generator=generator, device=parts.device, dtype=parts.text_encoder.dtype)
+    return latents * scheduler.init_noise_sigma
+
+
+def guidance_embeddings(parts, prompt, negative_prompt, guidance_scale: float, prompt_embeds=None) -> torch.Tensor:
+    """[negative (or empty) prompt; prompt] embeddings when guiding, else the prompt's alone."""
+    cond = encode_prompt(parts, prompt) if prompt_embeds is None else prompt_embeds
+    if not is_guided(parts, guidance_scale):
+        return cond
+    if isinstance(negative_prompt, str):
+        negative_prompt = [negative_prompt] * cond.shape[0]
+    return torch.cat([encode_prompt(parts, negative_prompt), cond])
+
+
+def is_guided(parts, guidance_scale: float) -> bool:
+    """Classifier-free guidance runs when the scale is above 1 (as in the pipeline)."""
+    return guidance_scale > 1 and parts.unet.config.time_cond_proj_dim is None
+
+
+def step_kwargs(scheduler, generator) -> dict:
+    """eta and generator for the schedulers whose `step` takes them, as the pipeline passes them."""
+    accepted = inspect.signature(scheduler.step).parameters
+    return {k: v for k, v in dict(eta=0.0, generator=generator).items() if k in accepted}
+
+
+def step_sigmas(scheduler) -> list[float]:
+    """The noise level at each timestep: the scheduler's own sigmas, else sqrt((1 - ᾱ_t) / ᾱ_t)."""
+    if getattr(scheduler, "sigmas", None) is not None and len(scheduler.sigmas) >= len(scheduler.timesteps):
+        return scheduler.sigmas[: len(scheduler.timesteps)].tolist()
+    alpha_bar = scheduler.alphas_cumprod[scheduler.timesteps.long().cpu()]
+    return ((1 - alpha_bar) / alpha_bar).sqrt().tolist()
+
+
+def implied_original(scheduler, latents, noise_pred, t) -> torch.Tensor:
+    """x̂_0 from x_t and the predicted noise, for schedulers whose step does not return it (DPM-Solver)."""
+    alpha_bar = scheduler.alphas_cumprod.to(latents.device)[int(t)].to(latents.dtype)
+    if scheduler.config.prediction_type == "v_prediction":
+        return alpha_bar.sqrt() * latents - (1 - alpha_bar).sqrt() * noise_pred
+    return (latents - (1 - alpha_bar).sqrt() * noise_pred) / alpha_bar.sqrt()
+
+
+def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: float, generator=None) -> Iterator[Step]:
+    """The loop itself. `text_embeddings` is [uncond; cond] when guiding (batch twice the latents')."""
+    guided = text_embeddings.shape[0] == 2 * latents.shape[0]
+    extra = step_kwargs(scheduler, generator)
+    timesteps, sigmas = scheduler.timesteps.tolist(), step_sigmas(scheduler)  # read once: no GPU sync per step
+    for i, t in enumerate(scheduler.timesteps):
+        with torch.no_grad():
+            # 1. the doubled batch [uncond, cond], scaled to the variance the UNet was trained on
+            model_input = torch.cat([latents] * 2) if guided else latents
+            model_input = scheduler.scale_model_input(model_input, t)
+            # 2. the UNet predicts the noise in it
+            noise_pred = unet(model_input, t, encoder_hidden_states=text_embeddings, return_dict=False)[0]
+            # 3. classifier-free guidance: move from the unconditional prediction towards the prompt's
+            if guided:
+                noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
+                noise_pred = noise_pred_uncond + guidance_scale * (noise_pred_text - noise_pred_uncond)
+            # 4. the scheduler takes one step from x_t towards x_0
+            output = scheduler.step(noise_pred, t, latents, **extra)
+            pred_original = getattr(output, "pred_original_sample", None)
+            if pred_original is None:
+                pred_original = implied_original(scheduler, latents, noise_pred, t)
+            latents = output.prev_sample
+        yield Step(i, timesteps[i], sigmas[i], latents, pred_original, len(timesteps))
+
+
+def denoise(parts, prompt="", *, negative_prompt="", guidance_scale=7.5, steps=30, seed=0, scheduler="LMS",
+            height=None, width=None, prompt_embeds=None) -> Iterator[Step]:
+    """Checked settings -> text embeddings -> starting noise -> `denoising_loop`, one Step at a time.
+
+    `prompt_embeds` (batch, 77, d) replaces the prompt's own embeddings (to mix prompts, say).
+    Every argument is checked first: a bad one raises ValueError before any work starts.
+    """
+    s = checked_settings(parts, prompt=prompt, negative_prompt=negative_prompt, guidance_scale=guidance_scale,
+                         steps=steps, seed=seed, scheduler=scheduler, height=height, width=width)
+    return _denoise(parts, s, prompt_embeds)
+
+
+def _denoise(parts, s: dict, prompt_embeds) -> Iterator[Step]:
+    text_embeddings = guidance_embeddings(parts, s["prompt"], s["negative_prompt"], s["guidance_scale"], prompt_embeds)
+    sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
+    sampler.set_timesteps(s["steps"], device=parts.device)
+    generator = seed_generator(s["seed"])
+    batch = text_embeddings.shape[0] // (2 if is_guided(parts, s["guidance_scale"]) else 1)
+    latents = initial_latents(parts, batch, s["height"], s["width"], generator, sampler)
+    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator)

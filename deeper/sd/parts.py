@@ -1,0 +1,110 @@
+"""Stable Diffusion's five parts, loaded from a local folder or a hub id, and handed around together.
+
+The lesson takes a pipeline apart: a CLIP tokenizer and text encoder, a UNet, a VAE and a
+scheduler. `Parts` holds them; `load_parts` fills it with `from_pretrained`, and `Parts.pipeline()`
+puts them back together as the library's `StableDiffusionPipeline`, sharing the same modules.
+"""
+
+import re
+from dataclasses import dataclass
+from math import lcm
+from pathlib import Path
+
+import diffusers
+import torch
+from packaging.version import Version
+
+from ..paths import TINY_SD
+from .folder import check_model_folder
+
+HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+# diffusers 0.40 renamed from_pretrained(torch_dtype=...) to dtype=; Colab still has 0.39.
+DTYPE_KEYWORD = "dtype" if Version(diffusers.__version__) >= Version("0.40") else "torch_dtype"
+
+
+@dataclass
+class Parts:
+    """The tokenizer, text encoder, UNet, VAE and (the model's own) scheduler of one SD v1 model."""
+
+    tokenizer: object
+    text_encoder: torch.nn.Module
+    unet: torch.nn.Module
+    vae: torch.nn.Module
+    scheduler: object
+    model_id: str = ""
+
+    @property
+    def device(self) -> torch.device:
+        return self.unet.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.unet.dtype
+
+    @property
+    def vae_scale_factor(self) -> int:
+        """Pixels per latent along a side (8 for SD, 4 for tiny-sd), as the pipeline computes it."""
+        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    @property
+    def native_size(self) -> int:
+        """The image side the UNet was trained at: its latent size times the VAE's scale factor."""
+        return self.unet.config.sample_size * self.vae_scale_factor
+
+    @property
+    def size_step(self) -> int:
+        """Heights and widths must be multiples of this (the pipeline wants multiples of 8)."""
+        return lcm(8, self.vae_scale_factor)
+
+    def components(self) -> dict:
+        """Keyword arguments for any SD pipeline class: these parts, no safety checker."""
+        return dict(tokenizer=self.tokenizer, text_encoder=self.text_encoder, unet=self.unet, vae=self.vae,
+                    scheduler=self.scheduler, safety_checker=None, feature_extractor=None,
+                    requires_safety_checker=False)
+
+    def pipeline(self, cls=None):
+        """The library's pipeline (`StableDiffusionPipeline` unless `cls` says otherwise) on these very modules."""
+        cls = cls or diffusers.StableDiffusionPipeline
+        pipe = cls(**self.components())
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
+
+    def to(self, device=None, dtype=None) -> "Parts":
+        for module in (self.text_encoder, self.unet, self.vae):
+            module.to(device=device, dtype=dtype)
+        return self
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype | None = None,
+               variant: str | None = None) -> Parts:
+    """Load a model's parts from a local folder (hub-shaped, like data/tiny-sd) or a hub id.
+
+    `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32.
+    Raises ValueError naming `model_id` when the folder is incomplete or the hub cannot be reached.
+    """
+    device = device or default_device()
+    dtype = dtype or (torch.float16 if str(device).startswith("cuda") else torch.float32)
+    source = str(model_id)
+    if Path(source).is_dir():
+        check_model_folder(Path(source))
+    elif not HUB_ID.match(source):
+        raise ValueError(f"model_id must be a model folder or a hub id like 'owner/name'; {source!r} is neither "
+                         f"(no such folder, and not of that form)")
+    try:
+        pipe = diffusers.StableDiffusionPipeline.from_pretrained(
+            source, safety_checker=None, requires_safety_checker=False, variant=variant, **{DTYPE_KEYWORD: dtype})
+    except (OSError, ConnectionError, RuntimeError) as e:
+        raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}. A hub id needs the network "
+                         f"(or a copy in the hub cache); offline, use a local folder such as {TINY_SD}") from e
+    parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source)
+    for module in (parts.text_encoder, parts.unet, parts.vae):
+        module.eval()
+    return parts.to(device)
+
+
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

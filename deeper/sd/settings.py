@@ -1,0 +1,91 @@
+"""The settings of one generation, checked: each bad value becomes a ValueError that names the
+parameter and says what is allowed, before any work starts. Also the settings as code to paste."""
+
+import math
+import secrets
+from numbers import Integral, Real
+
+from ..paths import TINY_SD
+from .schedulers import scheduler_name
+
+MAX_STEPS = 1000  # the number of training timesteps: a sampler cannot take more steps than there are
+MAX_GUIDANCE = 100.0
+SEED_LIMIT = 2**64  # torch's generators take 64-bit seeds
+MAX_SIZE_FACTOR = 4  # images up to 4x the model's native side (memory grows with its square)
+
+DEFAULTS = dict(prompt="", negative_prompt="", guidance_scale=7.5, steps=30, seed=0, scheduler="LMS",
+                height=None, width=None)
+
+
+def check_prompt(name: str, prompt) -> str | list[str]:
+    """A string (empty is allowed: it is the unconditional prompt) or a non-empty list of strings."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, (list, tuple)) and prompt and all(isinstance(p, str) for p in prompt):
+        return list(prompt)
+    raise ValueError(f"{name} must be a string (empty is allowed) or a non-empty list of strings; got {prompt!r}")
+
+
+def check_negative_prompt(negative_prompt, prompt) -> str | list[str]:
+    """None means "" (no negative prompt); a list must match a list prompt's length."""
+    if negative_prompt is None:
+        negative_prompt = ""
+    negative_prompt = check_prompt("negative_prompt", negative_prompt)
+    if isinstance(negative_prompt, list) and (not isinstance(prompt, list) or len(prompt) != len(negative_prompt)):
+        raise ValueError(f"negative_prompt as a list must have one entry per prompt ({len(prompt) if isinstance(prompt, list) else 'prompt is one string'}); "
+                         f"got {len(negative_prompt)}")
+    return negative_prompt
+
+
+def check_guidance_scale(guidance_scale) -> float:
+    if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, Real) or not math.isfinite(guidance_scale) \
+            or not 0 <= guidance_scale <= MAX_GUIDANCE:
+        raise ValueError(f"guidance_scale must be a number from 0 to {MAX_GUIDANCE:g} (1 or less turns "
+                         f"classifier-free guidance off; 7.5 is usual); got {guidance_scale!r}")
+    return float(guidance_scale)
+
+
+def check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, Integral) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}; got {steps!r}")
+    return int(steps)
+
+
+def check_seed(seed) -> int:
+    """None draws a fresh seed (and the run records it, so the image can be made again)."""
+    if seed is None:
+        return secrets.randbelow(2**32)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1; got {seed!r}")
+    return int(seed)
+
+
+def check_size(name: str, value, parts) -> int:
+    """None means the model's native size; else a multiple of `parts.size_step` up to 4x native."""
+    if value is None:
+        return parts.native_size
+    step, largest = parts.size_step, MAX_SIZE_FACTOR * parts.native_size
+    if isinstance(value, bool) or not isinstance(value, Integral) or value % step or not step <= value <= largest:
+        raise ValueError(f"{name} must be a multiple of {step} from {step} to {largest} for this model "
+                         f"(native: {parts.native_size}); got {value!r}")
+    return int(value)
+
+
+def checked_settings(parts, **settings) -> dict:
+    """All of a run's settings, defaults filled in and each value checked against `parts`."""
+    unknown = set(settings) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(DEFAULTS)}")
+    s = {**DEFAULTS, **settings}
+    prompt = check_prompt("prompt", s["prompt"])
+    return dict(prompt=prompt, negative_prompt=check_negative_prompt(s["negative_prompt"], prompt),
+                guidance_scale=check_guidance_scale(s["guidance_scale"]), steps=check_steps(s["steps"]),
+                seed=check_seed(s["seed"]), scheduler=scheduler_name(s["scheduler"]),
+                height=check_size("height", s["height"], parts), width=check_size("width", s["width"], parts))
+
+
+def settings_code(settings: dict, model_id: str = "") -> str:
+    """Python a student can paste into a cell to make the same image again."""
+    load = "load_parts()" if model_id in ("", str(TINY_SD)) else f"load_parts({model_id!r})"
+    args = ",\n    ".join(f"{k}={v!r}" for k, v in settings.items())
+    return f"from deeper.sd import generate, load_parts\n\nparts = {load}\nimage = generate(\n    parts,\n    {args},\n)\nimage"

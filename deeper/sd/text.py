@@ -1,0 +1,37 @@
+"""Prompts to CLIP token ids to text embeddings, as the pipeline does it (and tells when it cuts)."""
+
+import warnings
+
+import torch
+
+
+class PromptTruncatedWarning(UserWarning):
+    """A prompt longer than CLIP's 77 positions lost its end."""
+
+
+def tokenize(tokenizer, prompts: str | list[str]) -> dict:
+    """Token ids padded to 77 (start 49406, the tokens, end/padding 49407), cut to 77 with a warning."""
+    prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+    limit = tokenizer.model_max_length
+    tokens = tokenizer(prompts, padding="max_length", max_length=limit, truncation=True, return_tensors="pt")
+    for prompt, ids in zip(prompts, tokenizer(prompts).input_ids):
+        if len(ids) > limit:
+            dropped = tokenizer.decode(ids[limit - 1 : -1])
+            warnings.warn(PromptTruncatedWarning(
+                f"the prompt is {len(ids) - 2} tokens but CLIP reads at most {limit - 2}, so the end was "
+                f"dropped: {shorten(dropped)!r}"), stacklevel=2)
+    return tokens
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def encode_prompt(parts, prompts: str | list[str]) -> torch.Tensor:
+    """Text embeddings (batch, 77, d) from the text encoder's last hidden state, as the pipeline makes them."""
+    tokens = tokenize(parts.tokenizer, prompts)
+    encoder = parts.text_encoder
+    mask = tokens.attention_mask.to(encoder.device) if getattr(encoder.config, "use_attention_mask", False) else None
+    with torch.no_grad():
+        embeddings = encoder(tokens.input_ids.to(encoder.device), attention_mask=mask)[0]
+    return embeddings.to(dtype=encoder.dtype, device=encoder.device)

@@ -1,0 +1,27 @@
+"""Between pixels and latents: the VAE's encoder and decoder with SD's latent scaling factor."""
+
+import torch
+
+
+def decode(parts, latents: torch.Tensor) -> torch.Tensor:
+    """Latents (b, 4, h, w) -> images (b, 3, H, W) in [0, 1], exactly as the pipeline decodes them."""
+    with torch.no_grad():
+        image = parts.vae.decode(latents / parts.vae.config.scaling_factor, return_dict=False)[0]
+    return (image / 2 + 0.5).clamp(0, 1)
+
+
+def encode(parts, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Images (b, 3, H, W) in [0, 1] -> latents (b, 4, H/f, W/f), scaled as the UNet expects them.
+
+    The VAE's encoder gives a distribution: its mean, or a sample when a `generator` is given.
+    """
+    vae = parts.vae
+    with torch.no_grad():
+        distribution = vae.encode(images.to(vae.device, vae.dtype) * 2 - 1).latent_dist
+    latents = distribution.mean if generator is None else distribution.sample(generator)
+    return latents * vae.config.scaling_factor
+
+
+def decode_in_batches(parts, latents: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
+    """`decode` a long stack of latents a few at a time (a step slider decodes every step of a run)."""
+    return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
