@@ -25,16 +25,26 @@ def check_rows(xs) -> list[list]:
     return rows
 
 
-def matmul_lists(a, b) -> list[list]:
-    """The product of two lists of lists by the schoolbook triple loop: c[i][j] = sum_k a[i][k] b[k][j]."""
-    ar, ac, br, bc = len(a), len(a[0]), len(b), len(b[0])
+def read_list(m, i, j):
+    """m[i][j]: a list of lists is indexed twice."""
+    return m[i][j]
+
+
+def read_pair(m, i, j):
+    """m[i, j]: a Matrix (or a tensor) takes the pair, one `__getitem__((i, j))` call."""
+    return m[i, j]
+
+
+def matmul_loops(a, b, shape_a, shape_b, read=read_list) -> list[list]:
+    """The schoolbook triple loop, c[i][j] = sum_k a[i, k] b[k, j], reading elements with `read`."""
+    (ar, ac), (br, bc) = shape_a, shape_b
     if ac != br:
-        raise ValueError(f"cannot multiply shapes ({ar}, {ac}) and ({br}, {bc}): {ac} != {br}")
+        raise ValueError(f"cannot multiply shapes {tuple(shape_a)} and {tuple(shape_b)}: {ac} != {br}")
     c = [[0.0] * bc for _ in range(ar)]
     for i in range(ar):
         for j in range(bc):
             for k in range(ac):
-                c[i][j] += a[i][k] * b[k][j]
+                c[i][j] += read(a, i, k) * read(b, k, j)
     return c
 
 
@@ -80,7 +90,7 @@ class Matrix:
     def __matmul__(self, other):
         if not isinstance(other, Matrix):
             return NotImplemented
-        return Matrix(matmul_lists(self.xs, other.xs))
+        return Matrix(matmul_loops(self, other, self.shape, other.shape, read_pair))
 
     def __repr__(self) -> str:
         rows, cols = self.shape
