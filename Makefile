@@ -40,6 +40,17 @@ test: data $(IW7)/.installed
 	# The widget tests again under Colab's ipywidgets 7.7.1.
 	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
 
+# Every benchmark prints a table of ratios measured side by side in one run (GPU ones run on a GPU machine).
+bench: data
+	@for script in $(filter-out %_gpu.py,$(wildcard bench/bench_*.py)); do \
+		echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The README's pictures of the widgets come from the browser tests' screenshots, never drawn by hand.
+screenshots: data
+	$(PY) -m pytest -m browser
+	mkdir -p docs/screenshots
+	cp tests/output/screenshots/*.png docs/screenshots/
+
 readme: $(VENV)/.installed
 	$(PY) -m tools.readme_table
 
