@@ -18,8 +18,11 @@ from ..paths import TINY_SD
 from .folder import check_model_folder
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
-# diffusers 0.40 renamed from_pretrained(torch_dtype=...) to dtype=; Colab still has 0.39.
-DTYPE_KEYWORD = "dtype" if Version(diffusers.__version__) >= Version("0.40") else "torch_dtype"
+
+
+def dtype_keyword(diffusers_version: str = diffusers.__version__) -> str:
+    """diffusers 0.40 renamed from_pretrained(torch_dtype=...) to dtype=; Colab still has 0.39."""
+    return "dtype" if Version(diffusers_version) >= Version("0.40") else "torch_dtype"
 
 
 @dataclass
@@ -96,7 +99,7 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
                          f"(no such folder, and not of that form)")
     try:
         pipe = diffusers.StableDiffusionPipeline.from_pretrained(
-            source, safety_checker=None, requires_safety_checker=False, variant=variant, **{DTYPE_KEYWORD: dtype})
+            source, safety_checker=None, requires_safety_checker=False, variant=variant, **{dtype_keyword(): dtype})
     except (OSError, ConnectionError, RuntimeError) as e:
         raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}. A hub id needs the network "
                          f"(or a copy in the hub cache); offline, use a local folder such as {TINY_SD}") from e
@@ -107,4 +110,4 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
 
 
 def first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")

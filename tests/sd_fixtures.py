@@ -1,0 +1,11 @@
+"""Stable Diffusion parts for the tests: a random model of the tiny-sd shapes, built once per session
+(tests of behaviour must not wait for, nor depend on, the trained model in data/tiny-sd)."""
+
+from functools import lru_cache
+
+from deeper.sd.random_parts import random_parts
+
+
+@lru_cache(maxsize=None)
+def tiny_parts():
+    return random_parts("tiny", seed=0)

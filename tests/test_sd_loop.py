@@ -1,0 +1,98 @@
+"""The hand-written denoising loop: equal to StableDiffusionPipeline for the same seed, one Step at a time."""
+
+import numpy as np
+import pytest
+import torch
+
+from deeper.images import to_pil
+from deeper.sd import SCHEDULERS, decode, denoise, encode_prompt, make_scheduler, run, seed_generator
+from sd_fixtures import tiny_parts
+
+
+def pipeline_latents(parts, prompt, scheduler="LMS", seed=1, steps=6, **kwargs):
+    pipe = parts.pipeline()
+    pipe.scheduler = make_scheduler(scheduler, parts.scheduler.config)
+    return pipe(prompt, num_inference_steps=steps, generator=seed_generator(seed), output_type="latent", **kwargs).images
+
+
+def last(steps):
+    *_, step = steps
+    return step
+
+
+@pytest.mark.parametrize("scheduler", list(SCHEDULERS))
+def test_equals_pipeline_bit_for_bit(scheduler):
+    parts = tiny_parts()
+    ours = last(denoise(parts, "a red 7 on white", negative_prompt="blue", guidance_scale=7.5, steps=6, seed=1,
+                        scheduler=scheduler)).latents
+    theirs = pipeline_latents(parts, "a red 7 on white", scheduler, negative_prompt="blue", guidance_scale=7.5)
+    assert (ours - theirs).abs().max().item() == 0.0
+
+
+def test_image_equals_pipeline_image():
+    parts = tiny_parts()
+    ours = run(parts, "a blue 3", steps=5, seed=3).image
+    pipe = parts.pipeline()
+    pipe.scheduler = make_scheduler("LMS", parts.scheduler.config)
+    theirs = pipe("a blue 3", num_inference_steps=5, generator=seed_generator(3)).images[0]
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+def test_without_guidance_equals_pipeline():
+    parts = tiny_parts()
+    ours = last(denoise(parts, "a 1", guidance_scale=1.0, steps=4, seed=2)).latents
+    assert torch.equal(ours, pipeline_latents(parts, "a 1", seed=2, steps=4, guidance_scale=1.0))
+
+
+def test_a_batch_of_prompts_equals_pipeline():
+    parts = tiny_parts()
+    prompts = ["a red 7", "a green 2"]
+    ours = last(denoise(parts, prompts, negative_prompt=["blue", ""], steps=4, seed=5)).latents
+    assert ours.shape[0] == 2
+    assert torch.equal(ours, pipeline_latents(parts, prompts, seed=5, steps=4, negative_prompt=["blue", ""]))
+
+
+def test_prompt_embeds_replace_the_prompt():
+    parts = tiny_parts()
+    embeds = encode_prompt(parts, "a red 7")
+    a = last(denoise(parts, "a red 7", steps=3, seed=1)).latents
+    b = last(denoise(parts, "", prompt_embeds=embeds, steps=3, seed=1)).latents
+    assert torch.equal(a, b)
+
+
+def test_yields_one_step_per_iteration_with_t_and_sigma():
+    parts = tiny_parts()
+    steps = list(denoise(parts, "a 4", steps=5, seed=0))
+    assert [s.index for s in steps] == list(range(5)) and all(s.steps == 5 for s in steps)
+    assert steps[0].timestep == pytest.approx(999) and steps[0].sigma == pytest.approx(14.6, abs=0.1)
+    assert all(a.sigma > b.sigma for a, b in zip(steps, steps[1:]))
+    assert all(s.latents.shape == s.pred_original.shape == (1, 4, 8, 8) for s in steps)
+
+
+@pytest.mark.parametrize("scheduler", ["DDIM", "DPM-Solver"])
+def test_alpha_schedulers_give_sigma_and_predicted_original(scheduler):
+    steps = list(denoise(tiny_parts(), "a 4", steps=4, seed=0, scheduler=scheduler))
+    assert all(a.sigma > b.sigma > 0 for a, b in zip(steps, steps[1:]))
+    assert all(torch.isfinite(s.pred_original).all() for s in steps)
+
+
+def test_stopping_early_leaves_grad_mode_alone():
+    parts = tiny_parts()
+    loop = denoise(parts, "a 5", steps=10, seed=0)
+    first = next(loop)
+    assert torch.is_grad_enabled(), "the loop must not leave no_grad on between steps"
+    loop.close()
+    assert first.index == 0
+
+
+def test_run_stops_when_asked_and_decodes_where_it_got_to():
+    parts = tiny_parts()
+    seen = []
+    result = run(parts, "a 6", steps=8, seed=0, on_step=seen.append, should_stop=lambda: len(seen) == 3)
+    assert result.stopped and len(result.steps) == 3 and len(seen) == 3
+    assert np.array_equal(np.asarray(result.image), np.asarray(to_pil(decode(parts, seen[-1].latents))[0]))
+
+
+def test_invalid_settings_raise_before_any_work():
+    with pytest.raises(ValueError, match="steps"):
+        denoise(tiny_parts(), "a 7", steps=0)
