@@ -10,6 +10,7 @@ Three ways to hold the state: explicit `State` values with pure functions (`seed
 never the slow part: Python's one-number-at-a-time loop was.
 """
 
+import functools
 import os
 from numbers import Integral
 from typing import NamedTuple
@@ -88,16 +89,19 @@ def rand() -> float:
     return value(rnd_state)
 
 
+@functools.cache
+def _powers(a: int, m: int) -> torch.Tensor:
+    """a^1 .. a^(m-1) mod m, built by doubling; a^(m-1) = 1 mod m (m prime), so this is a full period."""
+    powers = torch.tensor([a], dtype=torch.int64)
+    while len(powers) < m - 1:
+        powers = torch.cat([powers, powers * powers[-1] % m])
+    return powers[:m - 1]
+
+
 def _stream(s0: int, a: int, m: int, n: int) -> tuple[torch.Tensor, int]:
     """One period (at most n long) of s_k / m for k = 1, 2, ..., and s_n. Since s_k = a^k s_0 mod m,
-    every k is one jump from s_0, and a^(m-1) = 1 mod m (m prime) makes m - 1 a period."""
-    # 1. a^1 .. a^p mod m by doubling
-    p = min(n, m - 1)
-    powers = torch.tensor([a], dtype=torch.int64)
-    while len(powers) < p:
-        powers = torch.cat([powers, powers * powers[-1] % m])
-    # 2. jump from s_0 to every s_k of the period at once, scaled to [0, 1)
-    return (powers[:p] * s0 % m).double() / m, pow(a, n, m) * s0 % m
+    every k is one jump from s_0."""
+    return (_powers(a, m)[:n] * s0 % m).double() / m, pow(a, n, m) * s0 % m
 
 
 def rand_torch(n: int, state: State) -> tuple[torch.Tensor, State]:
@@ -108,11 +112,12 @@ def rand_torch(n: int, state: State) -> tuple[torch.Tensor, State]:
         return u, State(*state)
     last = []
     for s0, a, m in zip(state, A, M):
+        # 1. one period of this generator, each s_k reached in one jump from s_0
         period, s_n = _stream(s0, a, m, n)
         last.append(s_n)
-        # 3. add the period over u block by block (blocks stay in cache; nothing n long is allocated)
+        # 2. add it over u period by period (blocks stay in cache; nothing n long is allocated)
         for start in range(0, n, len(period)):
             block = u[start:start + len(period)]
             block += period[:len(block)]
-    # 4. mod 1: the sum is in [0, 3), so dropping the integer part is exact
+    # 3. mod 1: the sum is in [0, 3), so dropping the integer part is exact
     return u.frac_(), State(*last)
