@@ -28,6 +28,14 @@ def enlarge(image: Image.Image, min_side: int = 128) -> Image.Image:
     return image if factor == 1 else image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)
 
 
+def thumbnail(image: Image.Image, side: int) -> Image.Image:
+    """`image` scaled so its longer side is `side`: crisp (nearest) when enlarging, smooth when shrinking."""
+    factor = side / max(image.size)
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    resample = Image.Resampling.NEAREST if factor >= 1 else Image.Resampling.LANCZOS
+    return image if size == image.size else image.resize(size, resample)
+
+
 def image_grid(images: list[Image.Image], cols: int | None = None, pad: int = 2, background="white") -> Image.Image:
     """Images of one size in a grid, `cols` wide (all in one row by default), `pad` pixels apart."""
     if not images:

@@ -12,15 +12,23 @@ class PromptTruncatedWarning(UserWarning):
 def tokenize(tokenizer, prompts: str | list[str]) -> dict:
     """Token ids padded to 77 (start 49406, the tokens, end/padding 49407), cut to 77 with a warning."""
     prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+    for prompt in prompts:
+        note = truncation_note(tokenizer, prompt)
+        if note:
+            warnings.warn(PromptTruncatedWarning(note), stacklevel=2)
     limit = tokenizer.model_max_length
-    tokens = tokenizer(prompts, padding="max_length", max_length=limit, truncation=True, return_tensors="pt")
-    for prompt, ids in zip(prompts, tokenizer(prompts).input_ids):
-        if len(ids) > limit:
-            dropped = tokenizer.decode(ids[limit - 1 : -1])
-            warnings.warn(PromptTruncatedWarning(
-                f"the prompt is {len(ids) - 2} tokens but CLIP reads at most {limit - 2}, so the end was "
-                f"dropped: {shorten(dropped)!r}"), stacklevel=2)
-    return tokens
+    return tokenizer(prompts, padding="max_length", max_length=limit, truncation=True, return_tensors="pt")
+
+
+def truncation_note(tokenizer, prompt: str) -> str:
+    """'' when `prompt` fits CLIP's 77 positions; else a sentence saying how long it is and what is dropped."""
+    limit = tokenizer.model_max_length
+    ids = tokenizer(prompt, verbose=False).input_ids
+    if len(ids) <= limit:
+        return ""
+    dropped = tokenizer.decode(ids[limit - 1 : -1])
+    return (f"the prompt is {len(ids) - 2} tokens but CLIP reads at most {limit - 2}, so the end was "
+            f"dropped: {shorten(dropped)!r}")
 
 
 def shorten(text: str, limit: int = 80) -> str:

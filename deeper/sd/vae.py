@@ -2,6 +2,8 @@
 
 import torch
 
+from ..images import to_pil
+
 
 def decode(parts, latents: torch.Tensor) -> torch.Tensor:
     """Latents (b, 4, h, w) -> images (b, 3, H, W) in [0, 1], exactly as the pipeline decodes them."""
@@ -25,3 +27,11 @@ def encode(parts, images: torch.Tensor, generator: torch.Generator | None = None
 def decode_in_batches(parts, latents: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
     """`decode` a long stack of latents a few at a time (a step slider decodes every step of a run)."""
     return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
+
+
+def decode_steps(parts, steps, which: int = 0) -> tuple[list, list]:
+    """(decoded latents, decoded predicted clean images) of image `which` at every step of a run."""
+    latents = torch.stack([step.latents[which] for step in steps])
+    originals = torch.stack([step.pred_original[which] for step in steps])
+    images = to_pil(decode_in_batches(parts, torch.cat([latents, originals])))
+    return images[: len(steps)], images[len(steps):]

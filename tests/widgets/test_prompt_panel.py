@@ -1,0 +1,113 @@
+"""The prompt panel in pure Python: generate, stop, settings as a dict and as code, bad input as a message."""
+
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deeper.sd import generate
+from sd_fixtures import tiny_parts
+from widgets.prompt_panel import PromptPanel
+
+
+def png(data) -> Image.Image:
+    return Image.open(io.BytesIO(bytes(data)))
+
+
+@pytest.fixture
+def panel():
+    p = PromptPanel(tiny_parts(), prompt="a red 7", background=False)
+    p.steps.value = 4
+    return p
+
+
+def test_generate_shows_the_image_the_backend_makes(panel):
+    panel.seed.value = "3"
+    panel.generate()
+    assert not panel.message.error
+    expected = generate(tiny_parts(), "a red 7", steps=4, seed=3)
+    shown = png(panel.image.value)
+    assert shown.size[0] >= 256
+    assert np.array_equal(np.asarray(shown.resize((32, 32), Image.Resampling.NEAREST).convert("RGB")), np.asarray(expected))
+    assert panel.progress.value == panel.progress.max == 4
+    assert png(panel.strip.value).width > png(panel.strip.value).height
+
+
+def test_settings_are_shown_as_a_dict_and_as_code(panel):
+    panel.negative_prompt.value = "blue"
+    panel.scheduler.value = "DDIM"
+    panel.generate()
+    assert panel.run.settings["negative_prompt"] == "blue" and panel.run.settings["scheduler"] == "DDIM"
+    assert "&#x27;scheduler&#x27;: &#x27;DDIM&#x27;" in panel.settings_view.value
+    assert "generate(" in panel.settings_view.value and "load_parts(" in panel.settings_view.value
+
+
+def test_stop_ends_the_run_cleanly(panel):
+    panel.steps.value = 10
+    panel.on_run(lambda run: None)
+    original = panel._on_step
+
+    def stop_after_two(step, every):
+        original(step, every)
+        if step.index == 1:
+            panel.stop()
+
+    panel._on_step = stop_after_two
+    panel.generate()
+    assert panel.run.stopped and len(panel.run.steps) == 2
+    assert "stopped at step 2 of 10" in panel.progress_label.value
+    assert not panel.generate_button.disabled and panel.stop_button.disabled
+
+
+def test_new_seed_button_draws_a_seed(panel):
+    panel.new_seed.click()
+    assert panel.seed.value.isdigit() and int(panel.seed.value) < 2**32
+
+
+@pytest.mark.parametrize("control, value, message", [
+    ("guidance_scale", math.nan, "guidance_scale must be a number from 0 to 100"),
+    ("guidance_scale", -2.0, "guidance_scale"),
+    ("guidance_scale", 1e9, "guidance_scale"),
+    ("steps", 0, "steps must be a whole number from 1 to 1000"),
+    ("steps", 5000, "steps"),
+    ("seed", "-1", "seed must be a whole number from 0 to 2**64 - 1"),
+    ("seed", str(2**64), "seed"),
+    ("seed", "lucky", "seed"),
+])
+def test_bad_input_is_a_message_and_the_image_stays(panel, control, value, message):
+    panel.generate()
+    before = bytes(panel.image.value)
+    getattr(panel, control).value = value
+    panel.generate()
+    assert message in panel.message.error
+    assert bytes(panel.image.value) == before
+
+
+def test_a_long_prompt_is_told_it_was_cut(panel):
+    panel.prompt.value = " ".join(["seven"] * 500)
+    panel.generate()
+    assert not panel.message.error
+    assert "CLIP reads at most 75" in panel.message.value
+
+
+def test_unusual_text_generates(panel):
+    for prompt in ["", "🙂 семь 七"]:
+        panel.prompt.value = prompt
+        panel.generate()
+        assert not panel.message.error
+
+
+def test_background_run_can_be_waited_for():
+    panel = PromptPanel(tiny_parts(), background=True)
+    panel.steps.value = 3
+    panel.generate()
+    panel.wait(60)
+    assert panel.run is not None and not panel.running and not panel.message.error
+
+
+def test_dom_classes_for_the_browser(panel):
+    for widget, dom in [(panel.generate_button, "deeper-generate"), (panel.stop_button, "deeper-stop"),
+                        (panel.prompt, "deeper-prompt")]:
+        assert dom in widget._dom_classes

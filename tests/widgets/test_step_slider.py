@@ -1,0 +1,69 @@
+"""The step slider in pure Python: one frame per step, t and sigma, quick to move, follows a panel."""
+
+import io
+import time
+
+import pytest
+from PIL import Image
+
+from deeper.sd import denoise, run
+from sd_fixtures import tiny_parts
+from widgets.prompt_panel import PromptPanel
+from widgets.step_slider import StepSlider
+
+
+@pytest.fixture(scope="module")
+def finished():
+    return run(tiny_parts(), "a green 4", steps=6, seed=2)
+
+
+def test_shows_the_last_step_of_a_run(finished):
+    slider = StepSlider(finished)
+    assert slider.slider.max == slider.play.max == 5 and slider.slider.value == 5
+    assert "step 6 of 6" in slider.info.value
+    assert Image.open(io.BytesIO(bytes(slider.channels_image.value))).width > 3 * 96
+
+
+def test_moving_the_slider_shows_that_step(finished):
+    slider = StepSlider(finished)
+    before = bytes(slider.latents_image.value)
+    slider.slider.value = 0
+    assert "step 1 of 6" in slider.info.value and "t = 999.0" in slider.info.value
+    assert f"σ = {finished.steps[0].sigma:.3f}" in slider.info.value
+    assert bytes(slider.latents_image.value) != before
+
+
+def test_play_moves_the_slider(finished):
+    slider = StepSlider(finished)
+    slider.play.value = 2
+    assert slider.slider.value == 2 and "step 3 of 6" in slider.info.value
+
+
+def test_works_on_the_backend_loop():
+    steps = list(denoise(tiny_parts(), "a 1", steps=3, seed=0))
+    slider = StepSlider.from_steps(steps, tiny_parts())
+    assert slider.slider.max == 2
+
+
+def test_follows_a_prompt_panel():
+    panel = PromptPanel(tiny_parts(), background=False)
+    panel.steps.value = 3
+    slider = StepSlider().follow(panel)
+    panel.generate()
+    assert slider.slider.max == 2 and "step 3 of 3" in slider.info.value
+
+
+def test_showing_a_step_is_quick(finished):
+    slider = StepSlider(finished)
+    times = []
+    for i in [0, 3, 1, 5, 2, 4] * 3:
+        start = time.perf_counter()
+        slider.slider.value = i
+        times.append(time.perf_counter() - start)
+    assert sorted(times)[len(times) // 2] < 0.03
+
+
+def test_no_steps_is_a_message():
+    slider = StepSlider()
+    slider.show_steps([], tiny_parts())
+    assert "no steps" in slider.message.error

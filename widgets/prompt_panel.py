@@ -1,0 +1,176 @@
+"""Prompt panel: Stable Diffusion with the knobs of the lesson. Prompt, negative prompt, guidance
+scale, steps, seed (and a new random one), scheduler; Generate shows progress and can be stopped;
+then the image, a strip of intermediate steps, and the run's settings as a dict and as code.
+
+Generation runs in a background thread inside a kernel, so the Stop button can be clicked while
+it works; outside a kernel (tests, scripts) it runs to the end before `generate()` returns.
+"""
+
+import html
+import pprint
+import secrets
+import threading
+import time
+
+import ipywidgets as W
+import numpy as np
+import torch
+
+from deeper.images import enlarge, image_grid, thumbnail, to_pil
+from deeper.sd import SCHEDULERS, checked_settings, decode, run
+from deeper.sd.text import truncation_note
+
+from .common import MessageLine, png_bytes, shows_errors
+
+IMAGE_SIDE = 256  # small images are enlarged (crisp pixels) to at least this
+STRIP_STEPS = 8
+STRIP_SIDE = 96
+PREVIEWS = 10  # the predicted image is shown about this many times during a run
+
+
+def in_kernel() -> bool:
+    try:
+        return getattr(get_ipython(), "kernel", None) is not None  # noqa: F821 - defined inside IPython
+    except NameError:
+        return False
+
+
+class PromptPanel(W.VBox):
+    """`PromptPanel(parts)`: generate with `parts` (from `deeper.sd.load_parts`) by clicking Generate,
+    or from code with `panel.generate()` (then `panel.wait()` when it runs in the background)."""
+
+    def __init__(self, parts, prompt: str = "a red 7 on a white background", background: bool | None = None):
+        super().__init__()
+        self.parts, self.run = parts, None
+        self.background = in_kernel() if background is None else background
+        self._stop, self._thread, self._listeners = threading.Event(), None, []
+        wide, label = W.Layout(width="95%"), {"description_width": "initial"}
+        self.prompt = W.Text(value=prompt, description="prompt", layout=wide, style=label)
+        self.negative_prompt = W.Text(description="negative prompt", placeholder="what to steer away from",
+                                      layout=wide, style=label)
+        self.guidance_scale = W.FloatText(value=7.5, description="guidance", layout=W.Layout(width="150px"))
+        self.steps = W.IntText(value=30, description="steps", layout=W.Layout(width="150px"))
+        self.seed = W.Text(value="1", description="seed", layout=W.Layout(width="220px"))
+        self.new_seed = W.Button(description="new seed", layout=W.Layout(width="90px"))
+        self.scheduler = W.Dropdown(options=list(SCHEDULERS), value="LMS", description="scheduler",
+                                    layout=W.Layout(width="210px"))
+        self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
+        self.stop_button = W.Button(description="Stop", button_style="warning", icon="stop", disabled=True)
+        self.progress = W.IntProgress(min=0, max=1, value=0, layout=W.Layout(width="220px"))
+        self.progress_label = W.HTML()
+        self.image = W.Image(format="png")
+        self.strip = W.Image(format="png")
+        self.settings_view = W.HTML()
+        self.message = MessageLine()
+        for widget, dom in [(self.prompt, "deeper-prompt"), (self.negative_prompt, "deeper-negative-prompt"),
+                            (self.guidance_scale, "deeper-guidance"), (self.steps, "deeper-steps"),
+                            (self.seed, "deeper-seed"), (self.new_seed, "deeper-new-seed"),
+                            (self.scheduler, "deeper-scheduler"), (self.generate_button, "deeper-generate"),
+                            (self.stop_button, "deeper-stop"), (self.progress, "deeper-progress"),
+                            (self.image, "deeper-image"), (self.strip, "deeper-strip"),
+                            (self.settings_view, "deeper-settings")]:
+            widget.add_class(dom)
+        self.generate_button.on_click(lambda _: self.generate())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.new_seed.on_click(lambda _: self._draw_seed())
+        self.children = [
+            self.prompt, self.negative_prompt,
+            W.HBox([self.guidance_scale, self.steps, self.seed, self.new_seed, self.scheduler]),
+            W.HBox([self.generate_button, self.stop_button, self.progress, self.progress_label]),
+            self.message,
+            W.HBox([self.image, W.VBox([W.HTML("<b>intermediate steps</b>"), self.strip])]),
+            self.settings_view,
+        ]
+
+    # --- reading the controls -------------------------------------------------------------------
+    def settings(self) -> dict:
+        """The controls as `deeper.sd` settings (unchecked: `checked_settings` says what is wrong)."""
+        return dict(prompt=self.prompt.value, negative_prompt=self.negative_prompt.value,
+                    guidance_scale=self.guidance_scale.value, steps=self.steps.value,
+                    seed=parse_seed(self.seed.value), scheduler=self.scheduler.value)
+
+    def _draw_seed(self):
+        self.seed.value = str(secrets.randbelow(2**32))
+
+    # --- running ----------------------------------------------------------------------------------
+    @shows_errors
+    def generate(self):
+        """Check the settings (a bad one is a message; the image on screen stays), then run."""
+        if self.running:
+            raise ValueError("a run is in progress: wait for it, or click Stop")
+        settings = checked_settings(self.parts, **self.settings())
+        notes = [truncation_note(self.parts.tokenizer, p) for p in (settings["prompt"], settings["negative_prompt"])]
+        self.message.clear()
+        self._stop.clear()
+        self.generate_button.disabled, self.stop_button.disabled = True, False
+        self.progress.max, self.progress.value = settings["steps"], 0
+        self.progress_label.value = "starting"
+        work = lambda: self._work(settings, " ".join(n for n in notes if n))  # noqa: E731
+        if self.background:
+            self._thread = threading.Thread(target=work, daemon=True)
+            self._thread.start()
+        else:
+            work()
+
+    def stop(self):
+        """End the run after the step in progress; its image is what the latents had become."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None):
+        """Block until a background run has finished."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def on_run(self, callback):
+        """Call `callback(run)` after every finished or stopped run (a StepSlider follows a panel so)."""
+        self._listeners.append(callback)
+
+    @shows_errors
+    def _work(self, settings: dict, note: str):
+        start = time.perf_counter()
+        every = max(1, settings["steps"] // PREVIEWS)
+        try:
+            result = run(self.parts, on_step=lambda step: self._on_step(step, every), should_stop=self._stop.is_set,
+                         **settings)
+        finally:
+            self.generate_button.disabled, self.stop_button.disabled = False, True
+        self.run = result
+        self._show(result)
+        seconds = time.perf_counter() - start
+        done = (f"stopped at step {len(result.steps)} of {settings['steps']}" if result.stopped
+                else f"{settings['steps']} steps in {seconds:.1f} s")
+        self.progress_label.value = html.escape(done)
+        if note:
+            self.message.show_info(note)
+        for listener in self._listeners:
+            listener(result)
+
+    def _on_step(self, step, every: int):
+        self.progress.value = step.index + 1
+        self.progress_label.value = (f"step {step.index + 1}/{step.steps} · t = {step.timestep:.0f} · "
+                                     f"σ = {step.sigma:.2f}")
+        if (step.index + 1) % every == 0:
+            preview = to_pil(decode(self.parts, step.pred_original[:1]))[0]
+            self.image.value = png_bytes(enlarge(preview, IMAGE_SIDE))
+
+    def _show(self, result):
+        self.image.value = png_bytes(enlarge(result.image, IMAGE_SIDE))
+        chosen = sorted(set(np.linspace(0, len(result.steps) - 1, STRIP_STEPS).round().astype(int)))
+        latents = torch.stack([result.steps[i].latents[0] for i in chosen])
+        tiles = [thumbnail(tile, STRIP_SIDE) for tile in to_pil(decode(self.parts, latents))]
+        self.strip.value = png_bytes(image_grid(tiles))
+        self.settings_view.value = (
+            f"<b>settings</b><pre>{html.escape(pprint.pformat(result.settings, sort_dicts=False))}</pre>"
+            f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")
+
+
+def parse_seed(text: str) -> int:
+    """The seed box's text as an int (a Text box, so 64-bit seeds survive the browser's doubles)."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1; got {text!r}") from None
