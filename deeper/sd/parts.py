@@ -14,8 +14,8 @@ import diffusers
 import torch
 from packaging.version import Version
 
-from ..paths import TINY_SD
-from .folder import check_model_folder
+from ..paths import DATA, TINY_SD
+from ..tinysd import ModelFolderError, check_model_folder
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -92,21 +92,33 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     device = device or default_device()
     dtype = dtype or (torch.float16 if str(device).startswith("cuda") else torch.float32)
     source = str(model_id)
-    if Path(source).is_dir():
-        check_model_folder(Path(source))
+    folder = Path(source)
+    if folder.is_dir():
+        check_shipped(folder)
     elif not HUB_ID.match(source):
         raise ValueError(f"model_id must be a model folder or a hub id like 'owner/name'; {source!r} is neither "
                          f"(no such folder, and not of that form)")
     try:
         pipe = diffusers.StableDiffusionPipeline.from_pretrained(
             source, safety_checker=None, requires_safety_checker=False, variant=variant, **{dtype_keyword(): dtype})
-    except (OSError, ConnectionError, RuntimeError) as e:
-        raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}. A hub id needs the network "
-                         f"(or a copy in the hub cache); offline, use a local folder such as {TINY_SD}") from e
+    except Exception as e:  # noqa: BLE001 - hub, file and format errors all mean "this model_id does not load"
+        hint = ("" if folder.is_dir() else ". A hub id needs the network (or a copy in the hub cache); "
+                f"offline, use a local folder such as {TINY_SD}")
+        raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}{hint}") from e
     parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source)
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
     return parts.to(device)
+
+
+def check_shipped(folder: Path) -> None:
+    """A model shipped in data/ is checked file by file first (deeper.tinysd knows its files and how to
+    restore them): a clone without its LFS files or a cut-short download is named, not loaded as noise."""
+    if folder.resolve().is_relative_to(DATA.resolve()):
+        try:
+            check_model_folder(folder)
+        except ModelFolderError as e:
+            raise ValueError(f"model_id {str(folder)!r}: {e}") from e
 
 
 def first_line(error: Exception) -> str:
