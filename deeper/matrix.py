@@ -16,7 +16,7 @@ def check_rows(xs) -> list[list]:
         if not isinstance(row, list):
             raise TypeError(f"row {i} is {row!r} (a {type(row).__name__}), not a list of numbers")
         if len(row) != len(rows[0]):
-            raise ValueError(f"ragged rows: row {i} has {len(row)} numbers but row 0 has {len(rows[0])}")
+            raise ValueError(f"ragged rows: row {i} has length {len(row)} but row 0 has length {len(rows[0])}")
         for j, x in enumerate(row):
             if not isinstance(x, Real):
                 raise TypeError(f"row {i}, column {j} is {x!r} (a {type(x).__name__}), not a number")

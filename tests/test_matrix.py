@@ -71,7 +71,7 @@ def test_matmul_with_mismatched_shapes_names_both(m):
 
 
 def test_ragged_rows_name_the_row():
-    with pytest.raises(ValueError, match="row 2 has 2 numbers but row 0 has 3"):
+    with pytest.raises(ValueError, match="row 2 has length 2 but row 0 has length 3"):
         Matrix([[1, 2, 3], [4, 5, 6], [7, 8]])
 
 

@@ -20,35 +20,42 @@ def _is_tensor(m) -> bool:
     return type(m).__module__.startswith("torch") and hasattr(m, "stride")
 
 
-def _grid(m) -> tuple[str, np.ndarray]:
-    """(kind, float array) for what the inspector can show, or a clear error for what it cannot."""
+def _check(m) -> tuple[str, tuple, np.ndarray | None]:
+    """(kind, shape, the rows as an array for a list or Matrix) for what the inspector can show, or a
+    clear error for what it cannot. Tensors are not copied: each picture reads only its own slice."""
     if _is_tensor(m) or isinstance(m, np.ndarray):
-        kind = "tensor" if _is_tensor(m) else "array"
-        array = np.asarray(m.detach().cpu().float() if kind == "tensor" else m, dtype=np.float64)
-        if not 2 <= array.ndim <= 2 + MAX_SLICE_DIMS:
-            raise ValueError(f"a {array.ndim}-D {kind} of shape {tuple(array.shape)}: the inspector shows "
+        kind, shape = ("tensor" if _is_tensor(m) else "array"), tuple(m.shape)
+        if not 2 <= len(shape) <= 2 + MAX_SLICE_DIMS:
+            raise ValueError(f"a {len(shape)}-D {kind} of shape {shape}: the inspector shows "
                              f"2-D to {2 + MAX_SLICE_DIMS}-D (reshape it, e.g. x.reshape(-1, 28, 28))")
-        if array.size == 0:
-            raise ValueError(f"an empty {kind} of shape {tuple(array.shape)}: nothing to show")
-        return kind, array
+        if 0 in shape:
+            raise ValueError(f"an empty {kind} of shape {shape}: nothing to show")
+        return kind, shape, None
     rows = getattr(m, "xs", m)  # the lesson's Matrix keeps its list of lists in .xs
     if not isinstance(rows, (list, tuple)):
         raise TypeError(f"cannot show a {type(m).__name__}: give a list of lists, a Matrix or a tensor")
     if rows and not isinstance(rows[0], (list, tuple)):
         raise ValueError(f"a flat list of {len(rows)} numbers is 1-D: split it into rows first "
                          f"(e.g. list(chunks(x, 28)))")
-    return ("list" if rows is m else "matrix"), np.array(check_rows(rows), dtype=np.float64)
+    array = np.array(check_rows(rows), dtype=np.float64)
+    return ("list" if rows is m else "matrix"), array.shape, array
 
 
-def _heat_map(plane: np.ndarray, i: int, j: int) -> bytes:
-    """PNG of a 2-D array in viridis, each cell a square, the selected row/column tinted and (i, j) boxed."""
+def _plane(m, rows: np.ndarray | None, lead: tuple, steps: tuple) -> np.ndarray:
+    """The 2-D picture at index `lead`, every steps-th row and column (large matrices are thinned)."""
+    source = rows if rows is not None else m[lead]
+    small = source[::steps[0], ::steps[1]]
+    if _is_tensor(small):
+        small = small.detach().cpu().double().numpy()
+    return np.asarray(small, dtype=np.float64)
+
+
+def _heat_map(small: np.ndarray, si: int, sj: int) -> bytes:
+    """PNG of a 2-D array in viridis, each cell a square, row si and column sj tinted, (si, sj) boxed."""
     from matplotlib import colormaps
 
-    step = [max(1, -(-n // IMAGE_PIXELS)) for n in plane.shape]  # large matrices: every step-th cell
-    small = plane[::step[0], ::step[1]]
     lo, hi = small.min(), small.max()
     rgb = colormaps["viridis"]((small - lo) / (hi - lo) if hi > lo else np.zeros_like(small))[..., :3]
-    si, sj = i // step[0], j // step[1]
     rgb[si, :] = 0.7 * rgb[si, :] + 0.3
     rgb[:, sj] = 0.7 * rgb[:, sj] + 0.3
     cell = max(1, IMAGE_PIXELS // max(small.shape))
@@ -80,7 +87,7 @@ class MatrixInspector(W.VBox):
 
     def __init__(self, m=None, name: str = "m"):
         super().__init__()
-        self._m, self._kind, self._array, self.name = None, None, None, name
+        self._m, self._kind, self._shape, self._rows, self.name = None, None, None, None, name
         self.image = W.Image(format="png")
         self.info = W.HTML()
         self.slice_sliders = [W.IntSlider(description=f"dim {k}", min=0, max=0) for k in range(MAX_SLICE_DIMS)]
@@ -116,35 +123,35 @@ class MatrixInspector(W.VBox):
     @property
     def index(self) -> tuple[int, ...]:
         """The index now selected: the slice dims, then row and column."""
-        dims = 0 if self._array is None else self._array.ndim - 2
+        dims = 0 if self._shape is None else len(self._shape) - 2
         return (*[s.value for s in self.slice_sliders[:dims]], self.row_slider.value, self.col_slider.value)
 
     @shows_errors
     def show(self, m, name: str | None = None):
         """Inspect `m`: anything it cannot show becomes a message, and the previous matrix stays."""
-        kind, array = _grid(m)
-        self._m, self._kind, self._array = m, kind, array
+        kind, shape, rows = _check(m)
+        self._m, self._kind, self._shape, self._rows = m, kind, shape, rows
         self.name = name or self.name
         self._busy = True
         try:
-            dims = array.ndim - 2
+            dims = len(shape) - 2
             for k, slider in enumerate(self.slice_sliders):
-                slider.max = array.shape[k] - 1 if k < dims else 0
+                slider.max = shape[k] - 1 if k < dims else 0
                 slider.value = min(slider.value, slider.max)
                 slider.layout.display = None if k < dims else "none"
-            self.row_slider.max, self.col_slider.max = array.shape[-2] - 1, array.shape[-1] - 1
+            self.row_slider.max, self.col_slider.max = shape[-2] - 1, shape[-1] - 1
         finally:
             self._busy = False
-        self.info.value = html.escape(_describe(m, kind, array.shape))
+        self.info.value = html.escape(_describe(m, kind, shape))
         self.message.clear()
         self._render()
 
     @shows_errors
     def select(self, *index: int):
         """Select `index` (slice dims, row, column); out of range is an IndexError giving the shape."""
-        if self._array is None:
+        if self._shape is None:
             raise ValueError("nothing to index yet: show a matrix first")
-        shape = self._array.shape
+        shape = self._shape
         if len(index) != len(shape) or not all(isinstance(k, (int, np.integer)) for k in index):
             raise IndexError(f"give {len(shape)} integers for shape {shape}; got {index}")
         if not all(0 <= k < n for k, n in zip(index, shape)):
@@ -159,7 +166,7 @@ class MatrixInspector(W.VBox):
         self._render()
 
     def _on_slider(self, change):
-        if not self._busy and self._array is not None:
+        if not self._busy and self._shape is not None:
             self.message.clear()
             self._render()
 
@@ -175,8 +182,9 @@ class MatrixInspector(W.VBox):
 
     def _render(self):
         *lead, i, j = self.index
-        plane = self._array[tuple(lead)]
-        self.image.value = _heat_map(plane, i, j)
+        steps = tuple(max(1, -(-n // IMAGE_PIXELS)) for n in self._shape[-2:])  # at most ~320 cells a side
+        small = _plane(self._m, self._rows, tuple(lead), steps)
+        self.image.value = _heat_map(small, i // steps[0], j // steps[1])
         self.expression.value = self._expression(lead, i, j)
 
     def _expression(self, lead, i, j) -> str:
