@@ -1,0 +1,40 @@
+"""The distillation data: latents of the tiny SD's own training images, with their captions.
+
+`python -m deeper.papers.data --out checkpoints/papers/data.pt` renders the MNIST training split
+as the tiny SD saw it (`deeper.tinysd.dataset.CaptionedDigits`) and encodes it with its VAE, here,
+so the GPU machine (no network, no MNIST) only loads one small file.
+"""
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from ..mnist import load_mnist
+from ..paths import TINY_SD
+from ..sd.parts import load_parts
+from ..sd.vae import encode
+from ..tinysd.dataset import CaptionedDigits
+
+
+def prepare(out: Path, model=TINY_SD, limit: int | None = None, seed: int = 1, batch_size: int = 500) -> Path:
+    """Write {"latents": (n, 4, 8, 8) float16, "captions": n strings} for the training split."""
+    (x, y), _, _ = load_mnist()
+    if limit:
+        x, y = x[:limit], y[:limit]
+    parts = load_parts(model, device="cpu", dtype=torch.float32)
+    digits = CaptionedDigits(x, y, parts.tokenizer, variants=1, seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    rows = torch.arange(len(digits))
+    latents = torch.cat([encode(parts, digits.images(chunk), generator) for chunk in rows.split(batch_size)])
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"latents": latents.half(), "captions": digits.captions}, out)
+    return Path(out)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("checkpoints/papers/data.pt"))
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    print(prepare(args.out, limit=args.limit))

@@ -1,0 +1,125 @@
+"""Teacher and students behind one interface: denoiser(z_t, t, cond, guidance_scale) -> x̂.
+
+The teacher is the tiny SD's ε-prediction UNet under classifier-free guidance (two UNet
+evaluations a step). A student is a copy of it that predicts v = α ε - σ x (one evaluation a
+step): at SD's top timestep α ≈ 0.07, so an ε-student's x̂ = (z - σ ε̂)/α would multiply its errors
+by about 15 exactly where a 1- or 2-step sampler spends its only step; x̂ = α z - σ v̂ never does.
+A guided student also takes the guidance scale, through the UNet's `timestep_cond`.
+"""
+
+import json
+from pathlib import Path
+
+import torch
+from diffusers import DDIMScheduler, UNet2DConditionModel
+
+from .ddim import Schedule, x_from_eps, x_from_v
+
+STUDENT_INFO = "student.json"
+
+
+def guidance_embedding(guidance_scale: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding of w = guidance_scale - 1, as diffusers' LCM and SD pipelines build
+    `timestep_cond` (so a guided student also runs in `StableDiffusionPipeline`)."""
+    w = (guidance_scale.float() - 1) * 1000.0
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=w.device)
+                      * -(torch.log(torch.tensor(10000.0)) / (half - 1)))
+    angles = w[:, None] * freqs[None, :]
+    emb = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
+    return torch.nn.functional.pad(emb, (0, dim % 2))
+
+
+def _per_example(value, z: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(value, dtype=z.dtype, device=z.device).expand(len(z)).reshape(-1, 1, 1, 1)
+
+
+class Teacher:
+    """x̂ from the ε-UNet with classifier-free guidance: ε = ε_u + g (ε_c - ε_u) (g = 1: no guidance)."""
+
+    def __init__(self, unet, schedule: Schedule, uncond_embeds: torch.Tensor):
+        self.unet, self.schedule, self.uncond = unet, schedule, uncond_embeds
+
+    def evaluations_per_step(self, guidance_scale: float = 7.5) -> int:
+        return 1 if guidance_scale == 1 else 2
+
+    def eps(self, z, t, cond, guidance_scale=7.5):
+        if isinstance(guidance_scale, (int, float)) and guidance_scale == 1:
+            return self.unet(z, t, encoder_hidden_states=cond).sample
+        uncond = self.uncond.to(cond.dtype).expand(len(z), -1, -1)
+        eps_u, eps_c = self.unet(torch.cat([z, z]), torch.cat([t, t]),
+                                 encoder_hidden_states=torch.cat([uncond, cond])).sample.chunk(2)
+        g = _per_example(guidance_scale, z)
+        return eps_u + g * (eps_c - eps_u)
+
+    def __call__(self, z, t, cond, guidance_scale=7.5):
+        alpha, sigma = self.schedule(t, like=z)
+        return x_from_eps(z, self.eps(z, t, cond, guidance_scale), alpha, sigma)
+
+
+class Student:
+    """x̂ = α z - σ v̂ from a v-prediction UNet; a guided student also gets the guidance scale."""
+
+    def __init__(self, unet, schedule: Schedule, info: dict | None = None):
+        self.unet, self.schedule, self.info = unet, schedule, dict(info or {})
+
+    @property
+    def takes_guidance(self) -> bool:
+        return self.unet.config.time_cond_proj_dim is not None
+
+    def evaluations_per_step(self, guidance_scale: float = 7.5) -> int:
+        return 1
+
+    def v(self, z, t, cond, guidance_scale=None):
+        timestep_cond = None
+        if self.takes_guidance:
+            if guidance_scale is None:
+                raise ValueError("this student takes a guidance scale")
+            g = torch.as_tensor(guidance_scale, device=z.device).float().expand(len(z))
+            timestep_cond = guidance_embedding(g, self.unet.config.time_cond_proj_dim).to(z.dtype)
+        return self.unet(z, t, encoder_hidden_states=cond, timestep_cond=timestep_cond).sample
+
+    def __call__(self, z, t, cond, guidance_scale=None):
+        alpha, sigma = self.schedule(t, like=z)
+        return x_from_v(z, self.v(z, t, cond, guidance_scale), alpha, sigma)
+
+
+def student_unet(teacher_unet, takes_guidance: bool = False, guidance_dim: int = 256):
+    """A trainable copy of the teacher's UNet. With `takes_guidance` and a teacher that takes none,
+    a new zero-initialised projection adds the guidance embedding to the time embedding, so the
+    student starts out as the teacher and ignores w."""
+    config = {k: v for k, v in teacher_unet.config.items() if k != "_use_default_values"}
+    new_projection = takes_guidance and config.get("time_cond_proj_dim") is None
+    if new_projection:
+        config["time_cond_proj_dim"] = guidance_dim
+    unet = UNet2DConditionModel.from_config(config)
+    missing, unexpected = unet.load_state_dict(teacher_unet.state_dict(), strict=False)
+    assert not unexpected and all("cond_proj" in k for k in missing), (missing, unexpected)
+    if new_projection:
+        torch.nn.init.zeros_(unet.time_embedding.cond_proj.weight)
+    return unet.to(teacher_unet.device).train()
+
+
+def save_student(student: Student, folder: Path, dtype=torch.float16) -> None:
+    """A hub-shaped folder: unet/ (safetensors, fp16 by default), scheduler/ (DDIM, trailing,
+    v-prediction, so diffusers samples it as we do), and student.json (what it was distilled for)."""
+    folder = Path(folder)
+    student.unet.to(dtype).save_pretrained(folder / "unet", safe_serialization=True)
+    student.unet.float()
+    ddim_scheduler(student.schedule.config).save_pretrained(folder / "scheduler")
+    (folder / STUDENT_INFO).write_text(json.dumps(student.info, indent=1, sort_keys=True))
+
+
+def load_student(folder: Path, device="cpu") -> Student:
+    folder = Path(folder)
+    unet = UNet2DConditionModel.from_pretrained(folder / "unet", dtype=torch.float32).to(device).eval()
+    scheduler = DDIMScheduler.from_pretrained(folder / "scheduler")
+    info = json.loads((folder / STUDENT_INFO).read_text())
+    return Student(unet, Schedule.from_scheduler(scheduler), info)
+
+
+def ddim_scheduler(config) -> DDIMScheduler:
+    """The teacher's schedule as a v-prediction DDIM scheduler on the trailing grid that
+    `ddim.timestep_grid` uses, its last step landing on the clean image."""
+    return DDIMScheduler.from_config(config, prediction_type="v_prediction", timestep_spacing="trailing",
+                                     set_alpha_to_one=True, clip_sample=False)

@@ -1,0 +1,55 @@
+"""Prompts to images with any denoiser (teacher or student) on the DDIM grid, from seeded noise:
+the same seed gives teacher and student the very same starting latents."""
+
+import time
+
+import torch
+from diffusers.utils.torch_utils import randn_tensor
+
+from ..sd.loop import seed_generator
+from ..sd.text import encode_prompt
+from ..sd.vae import decode
+from .ddim import Schedule, denoising_steps, sample
+
+
+def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
+    """(n, 4, h, w) standard normal latents from `seed` (DDIM starts at σ_999 ≈ 1: no scaling)."""
+    c, h = parts.unet.config.in_channels, parts.unet.config.sample_size
+    return randn_tensor((n, c, h, h), generator=seed_generator(seed), device=parts.device, dtype=torch.float32)
+
+
+def generate_latents(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = 7.5,
+                     batch_size: int = 250) -> torch.Tensor:
+    """Final latents for every prompt, `batch_size` at a time; example k always gets the k-th noise."""
+    schedule = Schedule.from_scheduler(parts.scheduler)
+    noise = starting_noise(parts, len(prompts), seed)
+    out = []
+    for start in range(0, len(prompts), batch_size):
+        cond = encode_prompt(parts, prompts[start:start + batch_size]).float()
+        out.append(sample(denoiser, noise[start:start + len(cond)], cond, steps, schedule, guidance_scale=guidance_scale))
+    return torch.cat(out)
+
+
+def generate(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = 7.5,
+             batch_size: int = 250) -> torch.Tensor:
+    """Images (n, 3, H, W) in [0, 1]."""
+    latents = generate_latents(denoiser, parts, prompts, steps, seed, guidance_scale, batch_size)
+    return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
+
+
+def steps_of(denoiser, parts, prompt: str, steps: int, seed: int = 0, guidance_scale: float = 7.5):
+    """The run of one prompt as the course's loop `Step`s (for a step slider or a strip of x̂)."""
+    schedule = Schedule.from_scheduler(parts.scheduler)
+    cond = encode_prompt(parts, [prompt]).float()
+    return list(denoising_steps(denoiser, starting_noise(parts, 1, seed), cond, steps, schedule,
+                                guidance_scale=guidance_scale))
+
+
+def seconds_per_image(denoiser, parts, steps: int, guidance_scale: float = 7.5, repeats: int = 5) -> float:
+    """Median wall time of one image (batch 1: what a user waits for), text encoding and decoding included."""
+    times = []
+    for k in range(repeats + 1):
+        start = time.perf_counter()
+        generate(denoiser, parts, ["a red 7 on a white background"], steps, seed=k, guidance_scale=guidance_scale)
+        times.append(time.perf_counter() - start)
+    return sorted(times[1:])[len(times[1:]) // 2]  # the first run warms up
