@@ -20,6 +20,7 @@ from ..sd.text import encode_prompt
 from ..sd.vae import decode, encode
 from .ddim import Schedule, sample
 from .denoisers import Teacher
+from .generate import starting_noise
 
 
 @dataclass
@@ -134,18 +135,45 @@ class Imagic:
         return self
 
     @torch.no_grad()
-    def edit_latents(self, etas) -> torch.Tensor:
-        """Stage C for every η at once, from the same starting noise (the seed's)."""
+    def edit_latents(self, etas, seeds=None) -> torch.Tensor:
+        """Stage C for every η (rows) and seed (columns), flattened η-major: the same starting noise
+        for every η, as the paper fixes the seed while η moves."""
         if self.unet is None:
             raise ValueError("run fit() first: stages A and B make e_opt and the fine-tuned UNet")
-        etas = torch.as_tensor(list(etas), dtype=torch.float32).reshape(-1, 1, 1)
+        seeds = [self.settings.seed] if seeds is None else list(seeds)
+        etas = torch.as_tensor(list(etas), dtype=torch.float32).repeat_interleave(len(seeds)).reshape(-1, 1, 1)
         cond = interpolate(self.e_tgt, self.e_opt, etas)
-        generator = torch.Generator("cpu").manual_seed(self.settings.seed)
-        noise = torch.randn(self.latents.shape, generator=generator).to(self.latents.device)
+        noise = torch.cat([starting_noise(self.parts, 1, seed) for seed in seeds]).repeat(len(cond) // len(seeds), 1, 1, 1)
         teacher = Teacher(self.unet, self.schedule, self.uncond)
-        return sample(teacher, noise.expand(len(cond), -1, -1, -1), cond, self.settings.sample_steps,
-                      self.schedule, guidance_scale=self.settings.guidance_scale)
+        return sample(teacher, noise, cond, self.settings.sample_steps, self.schedule,
+                      guidance_scale=self.settings.guidance_scale)
 
-    def edit(self, etas) -> torch.Tensor:
-        """Images (len(etas), 3, H, W) in [0, 1]."""
-        return decode(self.parts, self.edit_latents(etas))
+    def edit(self, etas, seeds=None) -> torch.Tensor:
+        """Images (len(etas) * len(seeds), 3, H, W) in [0, 1]."""
+        return decode(self.parts, self.edit_latents(etas, seeds))
+
+
+@dataclass
+class Sweep:
+    """Stage C measured along η (the paper's Fig. 9 at our scale): per η, the share of seeds whose
+    image shows the target attribute, the share that also keeps the other attributes, and the
+    RMS pixel distance to the input; `images[k]` is the first seed's edit at `etas[k]`."""
+    etas: list
+    hit: list
+    hit_and_kept: list
+    distance: list
+    images: torch.Tensor
+
+
+def sweep(imagic: Imagic, evaluator, edit, etas, seeds=(0,)) -> Sweep:
+    """Run stage C along `etas` and judge each image with `edit` (a deeper.papers.attributes.Edit)."""
+    from .attributes import read_attributes
+
+    images = imagic.edit(etas, seeds)
+    found = read_attributes(evaluator, images)
+    source = read_attributes(evaluator, imagic.pixels)
+    hit, kept = edit.hit(found), edit.kept(found, source)
+    per_eta = lambda x: x.float().reshape(len(etas), len(seeds)).mean(1).tolist()  # noqa: E731
+    distance = (images - imagic.pixels).pow(2).flatten(1).mean(1).sqrt()
+    return Sweep(list(map(float, etas)), per_eta(hit), per_eta(hit & kept), per_eta(distance),
+                 images.reshape(len(etas), len(seeds), *images.shape[1:])[:, 0])
