@@ -249,6 +249,7 @@ def test_05_training_beats_random_weights():
     assert has_image(nb, "curves") and has_image(nb, "final-accuracy")
 
 
-def test_05_inspector_shows_the_digit_templates():
+def test_05_inspector_shows_what_training_added_per_digit():
     html = html_values(executed(NB05))
-    assert "templates.__getitem__((0, 14, 14))" in html and "shape (10, 28, 28)" in html
+    assert "learned.__getitem__((3, 14, 14))" in html and "shape (10, 28, 28)" in html
+    assert "strides (1, 280, 10)" in html and "a view of a tensor of shape (784, 10)" in html
