@@ -74,7 +74,7 @@ class Parts:
 
     def to(self, device=None, dtype=None) -> "Parts":
         for module in (self.text_encoder, self.unet, self.vae):
-            module.to(device=device, dtype=dtype)
+            module.to(device) if dtype is None else module.to(device=device, dtype=dtype)  # diffusers warns on dtype=None
         return self
 
 
