@@ -38,3 +38,31 @@ def test_matrix_inspector_responds_in_jupyterlab(page, lab):
     page.wait_for_selector(".deeper-error")
     assert "out of range" in page.locator(".deeper-error").inner_text()
     screenshot(page, "notebook_01")
+
+
+def test_rng_visualiser_draws_and_forks_in_jupyterlab(page, lab):
+    open_and_run(page, lab, "04_random_numbers.ipynb")
+    wait_for_idle(page)
+    assert not cell_errors(page)
+    state = page.locator(".deeper-state")
+    state.scroll_into_view_if_needed()
+    before = state.inner_text()
+    assert "drawn" in before
+
+    page.locator(".deeper-draw1").click()
+    page.wait_for_function("(before) => document.querySelector('.deeper-state').innerText !== before", arg=before)
+    after_one = state.inner_text()
+    page.locator(".deeper-draw100").click()
+    page.wait_for_function("(before) => document.querySelector('.deeper-state').innerText !== before", arg=after_one)
+    drawn = lambda text: int(text.split(" drawn")[0].rsplit(" ", 1)[-1])  # noqa: E731
+    assert drawn(state.inner_text()) == drawn(after_one) + 100 == drawn(before) + 101
+
+    fork_output = page.locator(".deeper-fork-output")
+    before_fork = fork_output.inner_text()
+    plot_before = page.locator(".deeper-rng-plot").get_attribute("src")
+    page.locator(".deeper-fork").click()
+    page.wait_for_function("(before) => document.querySelector('.deeper-fork-output').innerText !== before",
+                           arg=before_fork)
+    assert "child" in fork_output.inner_text().lower()
+    page.wait_for_function("(src) => document.querySelector('.deeper-rng-plot').src !== src", arg=plot_before)
+    screenshot(page.locator(".deeper-state").locator("xpath=.."), "rng_visualiser")

@@ -88,7 +88,7 @@ class MatrixInspector(W.VBox):
     def __init__(self, m=None, name: str = "m"):
         super().__init__()
         self._m, self._kind, self._shape, self._rows, self.name = None, None, None, None, name
-        self.image = W.Image(format="png")
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))  # natural size, not stretched
         self.info = W.HTML()
         self.slice_sliders = [W.IntSlider(description=f"dim {k}", min=0, max=0) for k in range(MAX_SLICE_DIMS)]
         self.row_slider = W.IntSlider(description="row i", min=0, max=0)

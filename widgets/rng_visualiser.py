@@ -71,7 +71,7 @@ class RNGVisualiser(W.VBox):
         self.reseed_child = W.Checkbox(value=False, description="child reseeds")
         self.state = W.HTML()
         self.torch_state = W.HTML()
-        self.image = W.Image(format="png")
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))  # natural size, not stretched
         self.fork_output = W.HTML()
         self.message = MessageLine()
         for widget, dom in [(self.seed_box, "deeper-seed"), (self.seed_button, "deeper-seed-button"),
