@@ -12,10 +12,13 @@ from pathlib import Path
 
 import torch
 from diffusers import DDIMScheduler, UNet2DConditionModel
+from safetensors.torch import load_file, save_file
 
 from .ddim import Schedule, x_from_eps, x_from_v
+from .packing import pack, unpack
 
 STUDENT_INFO = "student.json"
+PACKED = "packed.safetensors"
 
 
 def guidance_embedding(guidance_scale: torch.Tensor, dim: int) -> torch.Tensor:
@@ -106,16 +109,38 @@ def save_student(student: Student, folder: Path, dtype=torch.float16) -> None:
     folder = Path(folder)
     student.unet.to(dtype).save_pretrained(folder / "unet", safe_serialization=True)
     student.unet.float()
-    ddim_scheduler(student.schedule.config).save_pretrained(folder / "scheduler")
-    (folder / STUDENT_INFO).write_text(json.dumps(student.info, indent=1, sort_keys=True))
+    _save_rest(student, folder)
 
 
-def load_student(folder: Path, device="cpu") -> Student:
+def save_packed_student(student: Student, folder: Path, base_unet, base_name: str, bits: int = 8) -> None:
+    """The same folder with the UNet stored as a quantised difference from `base_unet` (the
+    teacher, or the previous student as `load_student` will rebuild it): see `packing`."""
     folder = Path(folder)
-    unet = UNet2DConditionModel.from_pretrained(folder / "unet", dtype=torch.float32).to(device).eval()
-    scheduler = DDIMScheduler.from_pretrained(folder / "scheduler")
+    (folder / "unet").mkdir(parents=True, exist_ok=True)
+    student.unet.save_config(folder / "unet")
+    save_file(pack(student.unet.state_dict(), base_unet.state_dict(), bits), folder / "unet" / PACKED)
+    _save_rest(student, folder, base=base_name, bits=bits)
+
+
+def _save_rest(student, folder, **extra):
+    ddim_scheduler(student.schedule.config).save_pretrained(folder / "scheduler")
+    (folder / STUDENT_INFO).write_text(json.dumps({**student.info, **extra}, indent=1, sort_keys=True))
+
+
+def load_student(folder: Path, device="cpu", base_unet=None) -> Student:
+    """A student saved by `save_student`, or by `save_packed_student` given the `base_unet` it names."""
+    folder = Path(folder)
     info = json.loads((folder / STUDENT_INFO).read_text())
-    return Student(unet, Schedule.from_scheduler(scheduler), info)
+    if (folder / "unet" / PACKED).exists():
+        if base_unet is None:
+            raise ValueError(f"{folder} stores its UNet as a difference from {info.get('base')!r}: load it through Family")
+        unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(folder / "unet"))
+        shapes = {k: v.shape for k, v in unet.state_dict().items()}
+        unet.load_state_dict(unpack(load_file(folder / "unet" / PACKED), base_unet.state_dict(), shapes))
+    else:
+        unet = UNet2DConditionModel.from_pretrained(folder / "unet", dtype=torch.float32)
+    scheduler = DDIMScheduler.from_pretrained(folder / "scheduler")
+    return Student(unet.to(device).eval(), Schedule.from_scheduler(scheduler), info)
 
 
 def ddim_scheduler(config) -> DDIMScheduler:

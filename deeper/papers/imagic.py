@@ -36,13 +36,13 @@ class ImagicSettings:
 
 
 def input_image(image, size: int) -> tuple[torch.Tensor, str]:
-    """(1, 3, size, size) in [0, 1] from a PIL image or an array (HxW grey, HxWx3/4, uint8 or [0, 1]),
-    and a note saying what was converted ('' when nothing was). ValueError for what is no image."""
+    """(1, 3, size, size) in [0, 1] from a PIL image, an array or a tensor (HxW grey, HxWx3/4 or
+    3xHxW, optionally a batch of one; uint8 or floats in [0, 1]), and a note saying what was converted ('' when nothing was). ValueError for what is no image."""
     notes = []
     if isinstance(image, torch.Tensor):
         image = image.detach().cpu().numpy()
     if isinstance(image, np.ndarray):
-        array = image
+        array = image[0] if image.ndim == 4 and len(image) == 1 else image  # a batch of one
         if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
             array = array.transpose(1, 2, 0)  # channels first -> last
         if array.ndim == 3 and array.shape[-1] == 1:
