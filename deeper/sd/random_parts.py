@@ -55,11 +55,12 @@ def random_parts(size: str = "tiny", seed: int = 0, dtype=torch.float32, device=
         raise ValueError(f"size must be one of {sorted(CONFIGS)}; got {size!r}")
     config = CONFIGS[size]
     torch.manual_seed(seed)
-    text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=VOCAB_SIZE, max_position_embeddings=77,
-                                                hidden_act="quick_gelu", **config["text_encoder"]))
-    unet = UNet2DConditionModel(in_channels=4, out_channels=4, **config["unet"])
-    vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, scaling_factor=0.18215, **config["vae"])
-    modules = [m.eval().to(device) for m in (text_encoder, unet, vae)]
+    with torch.device(device):  # built where it runs: SD's 860M-parameter UNet initialises in seconds on a GPU
+        text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=VOCAB_SIZE, max_position_embeddings=77,
+                                                    hidden_act="quick_gelu", **config["text_encoder"]))
+        unet = UNet2DConditionModel(in_channels=4, out_channels=4, **config["unet"])
+        vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, scaling_factor=0.18215, **config["vae"])
+    modules = [m.eval() for m in (text_encoder, unet, vae)]
     if dtype != torch.float32:  # (diffusers warns on any dtype cast, so cast only when asked)
         modules = [m.to(dtype=dtype) for m in modules]
     return Parts(clip_tokenizer(), *modules, LMSDiscreteScheduler(**SCHEDULER), model_id=f"random-{size}")
