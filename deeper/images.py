@@ -36,10 +36,14 @@ def thumbnail(image: Image.Image, side: int) -> Image.Image:
     return image if size == image.size else image.resize(size, resample)
 
 
-def image_grid(images: list[Image.Image], cols: int | None = None, pad: int = 2, background="white") -> Image.Image:
-    """Images of one size in a grid, `cols` wide (all in one row by default), `pad` pixels apart."""
+def image_grid(images: list[Image.Image], cols: int | None = None, side: int | None = None, pad: int = 2,
+               background="white") -> Image.Image:
+    """Images of one size in a grid, `cols` wide (all in one row by default), `pad` pixels apart;
+    with `side`, each is first scaled (see `thumbnail`) so its longer side is that many pixels."""
     if not images:
         raise ValueError("image_grid needs at least one image")
+    if side is not None:
+        images = [thumbnail(image, side) for image in images]
     cols = cols or len(images)
     rows = -(-len(images) // cols)
     w, h = images[0].size

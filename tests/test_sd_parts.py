@@ -76,3 +76,7 @@ def test_a_hub_id_that_cannot_be_reached():
 def test_dtype_keyword_follows_diffusers_version():
     assert dtype_keyword("0.39.0") == "torch_dtype"
     assert dtype_keyword("0.40.0") == dtype_keyword("0.42.1") == "dtype"
+
+
+def test_a_shipped_model_by_its_name():
+    assert load_parts("tiny-sd", device="cpu").model_id == str(TINY_SD)

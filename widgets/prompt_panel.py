@@ -16,7 +16,7 @@ import ipywidgets as W
 import numpy as np
 import torch
 
-from deeper.images import enlarge, image_grid, thumbnail, to_pil
+from deeper.images import enlarge, image_grid, to_pil
 from deeper.sd import SCHEDULERS, checked_settings, decode, run
 from deeper.sd.text import truncation_note
 
@@ -161,8 +161,7 @@ class PromptPanel(W.VBox):
         self.image.value = png_bytes(enlarge(result.image, IMAGE_SIDE))
         chosen = sorted(set(np.linspace(0, len(result.steps) - 1, STRIP_STEPS).round().astype(int)))
         latents = torch.stack([result.steps[i].latents[0] for i in chosen])
-        tiles = [thumbnail(tile, STRIP_SIDE) for tile in to_pil(decode(self.parts, latents))]
-        self.strip.value = png_bytes(image_grid(tiles))
+        self.strip.value = png_bytes(image_grid(to_pil(decode(self.parts, latents)), side=STRIP_SIDE))
         self.settings_view.value = (
             f"<b>settings</b><pre>{html.escape(pprint.pformat(result.settings, sort_dicts=False))}</pre>"
             f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")

@@ -82,7 +82,7 @@ class StepSlider(W.VBox):
             info=(f"step {step.index + 1} of {step.steps} &nbsp;·&nbsp; t = {step.timestep:.1f} &nbsp;·&nbsp; "
                   f"σ = {step.sigma:.3f}"),
             latents=png_bytes(thumbnail(latents, SIDE)), original=png_bytes(thumbnail(original, SIDE)),
-            channels=png_bytes(image_grid([thumbnail(t, CHANNEL_SIDE) for t in channel_tiles(step.latents[self.which])])),
+            channels=png_bytes(image_grid(channel_tiles(step.latents[self.which]), side=CHANNEL_SIDE)),
         )
 
     def show_step(self, i: int):

@@ -84,14 +84,15 @@ def default_device() -> str:
 
 def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype | None = None,
                variant: str | None = None) -> Parts:
-    """Load a model's parts from a local folder (hub-shaped, like data/tiny-sd) or a hub id.
+    """Load a model's parts from a local folder (hub-shaped), a model shipped in data/ by its name
+    ("tiny-sd", the default), or a hub id ("stable-diffusion-v1-5/stable-diffusion-v1-5").
 
     `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32.
     Raises ValueError naming `model_id` when the folder is incomplete or the hub cannot be reached.
     """
     device = device or default_device()
     dtype = dtype or (torch.float16 if str(device).startswith("cuda") else torch.float32)
-    source = str(model_id)
+    source = shipped_or_given(model_id)
     folder = Path(source)
     if folder.is_dir():
         check_shipped(folder)
@@ -109,6 +110,14 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
     return parts.to(device)
+
+
+def shipped_or_given(model_id) -> str:
+    """A bare name of a folder in data/ ("tiny-sd") means that folder, wherever the course is installed."""
+    name = str(model_id)
+    if not Path(name).exists() and "/" not in name and (DATA / name / "model_index.json").is_file():
+        return str(DATA / name)
+    return name
 
 
 def check_shipped(folder: Path) -> None:
