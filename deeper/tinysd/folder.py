@@ -11,8 +11,7 @@ import struct
 from pathlib import Path
 
 import torch
-from diffusers import StableDiffusionPipeline
-from transformers import CLIPTextModel, CLIPTokenizer
+from transformers import CLIPTokenizer
 
 from ..clip_vocab import write_tokenizer_files
 from .models import MAX_TOKENS
@@ -87,10 +86,11 @@ def new_tokenizer(folder) -> CLIPTokenizer:
     return CLIPTokenizer.from_pretrained(folder, model_max_length=MAX_TOKENS, pad_token="<|endoftext|>")
 
 
-def save_model_folder(folder, tokenizer, text_encoder: CLIPTextModel, vae, unet, scheduler,
+def save_model_folder(folder, tokenizer, text_encoder, vae, unet, scheduler,
                       dtype=torch.float16) -> Path:
     """Write a folder `StableDiffusionPipeline.from_pretrained` loads, weights in `dtype` (fp16 by
     default: half the bytes in git; loading them into a float32 model on CPU is exact)."""
+    from diffusers import StableDiffusionPipeline  # heavy import, only needed here
     pipe = StableDiffusionPipeline(
         vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False)

@@ -1,0 +1,97 @@
+"""The tiny Stable Diffusion's targets, measured: prompt accuracy on held-out phrasings, negative
+prompts, guidance, and the time of one image on this CPU. Prints a table.
+
+    python bench/bench_tiny_sd.py                      # everything (the accuracy rows want a GPU)
+    python bench/bench_tiny_sd.py --only accuracy      # on the GPU machine
+    python bench/bench_tiny_sd.py --only timing        # on the laptop CPU
+"""
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from deeper.paths import TINY_SD
+from deeper.tinysd import check_model_folder, held_out_prompts, load_evaluator
+
+STEPS, GUIDANCE = 30, 7.5
+
+
+def load(folder, device):
+    from diffusers import StableDiffusionPipeline
+    pipe = StableDiffusionPipeline.from_pretrained(check_model_folder(folder)).to(device)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def generate(pipe, prompts, negative=None, guidance=GUIDANCE, seed=0, batch=500):
+    """Images (n, 3, 32, 32) in [0, 1], `batch` prompts per pipeline call, seeded per call."""
+    out = []
+    for k in range(0, len(prompts), batch):
+        chunk = prompts[k:k + batch]
+        g = torch.Generator(pipe.device).manual_seed(seed + k)
+        neg = None if negative is None else [negative] * len(chunk)
+        out.append(pipe(chunk, negative_prompt=neg, num_inference_steps=STEPS, guidance_scale=guidance,
+                        height=32, width=32, generator=g, output_type="pt").images.float().cpu())
+    return torch.cat(out)
+
+
+def accuracy_rows(pipe, evaluator, n):
+    from deeper.tinysd.captions import COLOURS, PromptSpec
+    rows = []
+    pairs = held_out_prompts(n, seed=1234)
+    prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
+    for g in (GUIDANCE, 1.0):
+        acc = evaluator.prompt_accuracy(generate(pipe, prompts, guidance=g), specs)
+        rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {g}", n, acc))
+    red = COLOURS.index("red")
+    for negative in (None, "red ink"):
+        images = generate(pipe, ["a 3"] * n, negative=negative, seed=99)
+        digits, inks, _ = evaluator.read(images)
+        rows.append((f'"a 3", negative prompt {negative!r}', n,
+                     {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
+    return rows
+
+
+def timing_row(pipe, repeats=5):
+    """Seconds for one 32x32 image, 30 steps with guidance, in a warm process (median of repeats)."""
+    generate(pipe, ["a red 7 on a white background"], batch=1)
+    times = []
+    for k in range(repeats):
+        t = time.perf_counter()
+        generate(pipe, ["a red 7 on a white background"], seed=k, batch=1)
+        times.append(time.perf_counter() - t)
+    return ("one image, 30 steps, guidance 7.5, warm", repeats,
+            {"median s": statistics.median(times), "min s": min(times), "threads": torch.get_num_threads()})
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default=str(TINY_SD))
+    p.add_argument("--evaluator", help="default: the evaluator folder beside the model's")
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--only", choices=["accuracy", "timing"])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--json", help="also write the rows here")
+    args = p.parse_args()
+    rows = []
+    if args.only != "timing":
+        pipe = load(args.model, args.device)
+        rows += accuracy_rows(pipe, load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device), args.samples)
+    if args.only != "accuracy":
+        rows.append(timing_row(load(args.model, "cpu")))
+    print(f"| measurement | n | result |\n|---|---|---|")
+    for name, n, result in rows:
+        print(f"| {name} | {n} | " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                               for k, v in result.items()) + " |")
+    print(f"(device: {torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu'}; model {args.model})")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([{"measurement": a, "n": b, **c} for a, b, c in rows], f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,369 @@
+"""`python -m deeper.tinysd.train` (`make train`): the tiny Stable Diffusion's whole recipe.
+
+Stages, each resumable: `clip` (contrastive, text tower + small ViT), `vae` (AutoencoderKL),
+`evaluator` (the digit classifier of prompt accuracy), `unet` (needs clip and vae), `export`
+(writes data/tiny-sd, data/tiny-clip, data/evaluator from the checkpoints). clip, vae and
+evaluator are independent and may run at the same time in separate processes.
+
+Runs on one CPU, one GPU or, under `accelerate launch`, several GPUs. Every step draws its batch
+and noise from a generator seeded by (seed, stage, step, process), so a stage stopped at its
+deadline (`--minutes`, for machines that allow ten minutes a command) and resumed later sees
+the very batches an unbroken run would have seen.
+
+    python -m deeper.tinysd.train --stages clip,vae,evaluator,unet,export
+    python -m deeper.tinysd.train --stages clip --subset 512 --steps clip=20 --quiet   # a smoke test
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+from fastprogress.fastprogress import progress_bar
+from safetensors.torch import load_file, save_file
+
+from ..mnist import load_mnist
+from ..paths import DATA, REPO
+from .captions import COLOURS
+from .clip import clip_loss, save_clip_extras
+from .dataset import CaptionedDigits, pad, tokenize
+from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
+from .folder import new_tokenizer, save_model_folder
+from .models import new_clip, new_scheduler, new_unet, new_vae
+from .unet import alphas_cumprod, condition, unet_loss
+from .vae import psnr, scaling_factor, vae_loss
+
+STAGES = ("clip", "vae", "evaluator", "unet", "export")
+# steps, batch, peak learning rate, warm-up steps; sized for one H100 (see data/tiny-sd/README.md).
+PLAN = {
+    "clip": dict(steps=3000, batch=512, lr=1e-3, warmup=200),
+    "vae": dict(steps=4000, batch=256, lr=1e-3, warmup=200),
+    "evaluator": dict(steps=2500, batch=256, lr=2e-3, warmup=100),
+    "unet": dict(steps=12000, batch=512, lr=1e-3, warmup=500),
+}
+UNET_EMA = 0.999
+VARIANTS = 8  # colourings and captions of each training digit
+
+
+class Run:
+    """What every stage shares: the accelerator, the checkpoint folder, the seed and the clock."""
+
+    def __init__(self, args):
+        self.acc = Accelerator()
+        self.args = args
+        self.ckpt = Path(args.checkpoints)
+        self.deadline = time.time() + 60 * args.minutes if args.minutes else float("inf")
+        self.quiet = args.quiet
+        self._data = {}
+        self._plans = {}
+
+    def print(self, *a):
+        self.acc.print(*a, flush=True)
+
+    def generator(self, stage: str, step: int) -> torch.Generator:
+        seq = np.random.SeedSequence([self.args.seed, STAGES.index(stage), step, self.acc.process_index])
+        return torch.Generator(self.acc.device).manual_seed(int(seq.generate_state(1)[0]))
+
+    def mnist(self):
+        if "mnist" not in self._data:
+            n = self.args.subset
+            self._data["mnist"] = [(x[:n], y[:n]) for x, y in load_mnist()]
+        return self._data["mnist"]
+
+    def tokenizer(self):
+        if "tokenizer" not in self._data:
+            with tempfile.TemporaryDirectory() as folder:  # private: stages may run side by side
+                self._data["tokenizer"] = new_tokenizer(folder)
+        return self._data["tokenizer"]
+
+    def captioned(self, split: int = 0) -> CaptionedDigits:
+        """The captioned training split (0) or test split (2), on this process's device."""
+        if split not in self._data:
+            x, y = self.mnist()[split]
+            ds = CaptionedDigits(x, y, self.tokenizer(), VARIANTS if split == 0 else 1, self.args.seed + split)
+            for name in ("alpha", "labels", "image", "ink", "bg", "spec", "tokens"):
+                setattr(ds, name, getattr(ds, name).to(self.acc.device))
+            self._data[split] = ds
+        return self._data[split]
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.ckpt / stage
+
+    def state(self, stage: str) -> dict:
+        path = self.stage_dir(stage) / "state.json"
+        return json.loads(path.read_text()) if path.is_file() else {"step": 0, "done": False, "metrics": {}}
+
+    def fit(self, stage, model, loss_of, ema_decay=None) -> dict:
+        """Train `model` on `loss_of(model, generator)` from its checkpoint to the plan's step count,
+        or until the deadline; save model, EMA, optimizer and state. Returns the state."""
+        folder, acc = self.stage_dir(stage), self.acc
+        state = self.state(stage)
+        plan = self._plans[stage] = self.plan(stage)
+        if state["step"]:
+            model.load_state_dict(load_file(folder / "model.safetensors"))
+        ema = None
+        if ema_decay is not None:
+            ema = [p.detach().clone() for p in model.parameters()]
+            if (folder / "ema.safetensors").is_file():
+                saved = load_file(folder / "ema.safetensors")
+                ema = [saved[n].clone() for n, _ in model.named_parameters()]
+        opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01)
+        model, opt = acc.prepare(model, opt)
+        ema = None if ema is None else [e.to(acc.device) for e in ema]
+        warm_from = 0
+        if state["step"]:
+            if (folder / "optimizer.pt").is_file():
+                opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location=acc.device))
+            else:  # resumed without optimizer moments (they are the bulkiest file): warm up again
+                warm_from = state["step"]
+        losses, start, t0 = [], state["step"], time.time()
+        model.train()
+        bar = progress_bar(range(start, plan["steps"]), display=not self.quiet, leave=False)
+        step = start
+        for step in bar:
+            if step >= plan["steps"]:
+                break
+            if (step - start) % 25 == 0 and step > start:
+                late = torch.tensor(float(time.time() > self.deadline), device=acc.device)
+                if acc.reduce(late, "sum").item():
+                    break
+            if self.args.fit and step == start + 100 and not state["step"] and self.deadline < float("inf"):
+                plan["steps"] = self.fitted_steps(step, plan["steps"], time.time() - t0)
+                self.print(f"{stage}: {plan['steps']} steps fit before the deadline")
+            progress = (step - warm_from + 1) / plan["warmup"]
+            decay = 0.55 + 0.45 * np.cos(np.pi * step / plan["steps"])  # cosine from 1 to 0.1
+            for group in opt.param_groups:
+                group["lr"] = plan["lr"] * min(1.0, progress) * decay
+            loss = loss_of(model, self.generator(stage, step))
+            acc.backward(loss)
+            acc.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            if ema is not None:
+                torch._foreach_lerp_(ema, [p.detach() for p in model.parameters()], 1 - ema_decay)
+            losses.append(loss.item())
+            if not self.quiet:
+                bar.comment = f"loss {losses[-1]:.4f}"
+            if (step + 1) % self.args.log_every == 0:
+                self.print(f"{stage} step {step + 1}/{plan['steps']} loss {np.mean(losses[-self.args.log_every:]):.4f} "
+                           f"({time.time() - t0:.0f}s)")
+        else:
+            step = plan["steps"]
+        step = min(step, plan["steps"])
+        state.update(step=step, done=step >= plan["steps"], steps=plan["steps"], batch=plan["batch"],
+                     seconds=state.get("seconds", 0) + time.time() - t0)
+        acc.wait_for_everyone()
+        if acc.is_main_process:
+            folder.mkdir(parents=True, exist_ok=True)
+            raw = acc.unwrap_model(model)
+            save_file({k: v.detach().float().contiguous().cpu() for k, v in raw.state_dict().items()},
+                      folder / "model.safetensors")
+            if ema is not None:
+                names = [n for n, _ in raw.named_parameters()]
+                save_file({n: e.float().contiguous().cpu() for n, e in zip(names, ema)}, folder / "ema.safetensors")
+            torch.save(opt.state_dict(), folder / "optimizer.pt")
+            self.save_state(stage, state)
+        state["losses"] = losses
+        state["model"] = acc.unwrap_model(model)
+        state["ema"] = ema
+        return state
+
+    def plan(self, stage: str) -> dict:
+        """PLAN's settings for a stage, overridden by --steps, and by the step count it was
+        started with (a fitted plan stays fitted when resumed)."""
+        plan = {**PLAN[stage], **self.args.steps.get(stage, {})}
+        if "steps" in self.state(stage) and self.state(stage)["step"]:
+            plan["steps"] = self.state(stage)["steps"]
+        return plan
+
+    def fitted_steps(self, step: int, planned: int, seconds: float) -> int:
+        """The step count that ends 20 s before the deadline at the pace of the last 100 steps,
+        at most `planned`; the same on every process."""
+        from accelerate.utils import broadcast
+        fit = step + (self.deadline - time.time() - 20) / (seconds / 100)
+        fit = torch.tensor([min(planned, max(step + 1, int(fit)))], device=self.acc.device)
+        return int(broadcast(fit, from_process=0).item())
+
+    def save_state(self, stage, state):
+        keep = {k: v for k, v in state.items() if k not in ("losses", "model", "ema")}
+        (self.stage_dir(stage) / "state.json").write_text(json.dumps(keep, indent=2) + "\n")
+
+    def batch_rows(self, stage, generator, n_rows):
+        return torch.randint(0, n_rows, (self._plans[stage]["batch"],), generator=generator, device=self.acc.device)
+
+
+# ---- the stages -------------------------------------------------------------------------------
+
+def stage_clip(run: Run) -> dict:
+    ds = run.captioned(0)
+
+    def loss_of(model, g):
+        rows = run.batch_rows("clip", g, len(ds))
+        return clip_loss(model, ds.images(rows), ds.tokens[rows], ds.spec[rows], ds.attributes(rows))
+
+    state = run.fit("clip", new_clip(), loss_of)
+    if state["done"] and run.acc.is_main_process:
+        state["metrics"] = clip_zero_shot(state["model"], run)
+        run.save_state("clip", state)
+    return state
+
+
+@torch.no_grad()
+def clip_zero_shot(model, run: Run, n: int = 1000) -> dict:
+    """Zero-shot reading of test images: the best of all 900 'a {ink} {digit} on a {bg}
+    background' captions names the digit, the ink and the background how often?"""
+    test = run.captioned(2)
+    rows = torch.arange(min(n, len(test)), device=run.acc.device)
+    combos = [(d, i, b) for d in range(10) for i in range(len(COLOURS)) for b in range(len(COLOURS)) if i != b]
+    captions = [f"a {COLOURS[i]} {d} on a {COLOURS[b]} background" for d, i, b in combos]
+    model.eval()
+    text = model.get_text_features(input_ids=tokenize(run.tokenizer(), captions).to(run.acc.device))
+    image = model.get_image_features(pixel_values=test.images(rows) * 2 - 1)
+    text, image = (getattr(t, "pooler_output", t) for t in (text, image))
+    best = torch.tensor(combos, device=run.acc.device)[(image @ text.T).argmax(1)]
+    truth = test.attributes(rows)
+    model.train()
+    return {k: (best[:, j] == truth[:, j]).float().mean().item() for j, k in enumerate(("digit", "ink", "background"))}
+
+
+def stage_vae(run: Run) -> dict:
+    ds = run.captioned(0)
+
+    def loss_of(model, g):
+        return vae_loss(model, ds.images(run.batch_rows("vae", g, len(ds))), g)
+
+    state = run.fit("vae", new_vae(), loss_of)
+    if state["done"] and run.acc.is_main_process:
+        vae, test = state["model"].eval(), run.captioned(2)
+        rows = torch.arange(len(test), device=run.acc.device)
+        state["metrics"] = {
+            "test_psnr_db": float(np.mean([psnr(vae, test.images(r)) for r in rows.split(1000)])),
+            "scaling_factor": scaling_factor(vae, ds.images(rows[:4096] % len(ds)))}
+        run.save_state("vae", state)
+    return state
+
+
+def stage_evaluator(run: Run) -> dict:
+    (x, y), _, (x_test, y_test) = run.mnist()
+    alpha, labels = pad(x).to(run.acc.device), torch.as_tensor(y).to(run.acc.device)
+
+    def loss_of(model, g):
+        rows = run.batch_rows("evaluator", g, len(alpha))
+        return classifier_loss(model, alpha[rows], labels[rows], g)
+
+    state = run.fit("evaluator", DigitClassifier(), loss_of)
+    if state["done"] and run.acc.is_main_process:
+        state["metrics"] = colour_mnist_accuracy(Evaluator(state["model"], run.acc.device), x_test, y_test)
+        run.save_state("evaluator", state)
+    return state
+
+
+def frozen_parts(run: Run):
+    """The finished text tower and VAE, rounded through float16 exactly as they ship."""
+    for stage in ("clip", "vae"):
+        if not run.state(stage)["done"]:
+            raise SystemExit(f"the unet stage needs the {stage} stage finished first (--stages {stage})")
+    clip = new_clip()
+    clip.load_state_dict(load_file(run.stage_dir("clip") / "model.safetensors"))
+    vae = new_vae()
+    vae.load_state_dict(load_file(run.stage_dir("vae") / "model.safetensors"))
+    vae.register_to_config(scaling_factor=run.state("vae")["metrics"]["scaling_factor"])
+    text = clip.text_model
+    for part in (text, vae):
+        part.half().float().eval().requires_grad_(False).to(run.acc.device)
+    return text, vae
+
+
+def stage_unet(run: Run) -> dict:
+    ds = run.captioned(0)
+    text, vae = frozen_parts(run)
+    acp = alphas_cumprod(run.acc.device)
+    empty = tokenize(run.tokenizer(), [""])[0].to(run.acc.device)
+    scale = vae.config.scaling_factor
+
+    def loss_of(model, g):
+        rows = run.batch_rows("unet", g, len(ds))
+        latents, states = condition(text, vae, ds.images(rows), ds.tokens[rows], empty, scale, g)
+        return unet_loss(model, latents, states, acp, g)
+
+    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA)
+
+
+def stage_export(run: Run) -> dict:
+    """data/tiny-sd (the pipeline, UNet from its EMA weights), data/tiny-clip, data/evaluator."""
+    if not run.acc.is_main_process:
+        return {}
+    if not run.state("unet")["done"] or not run.state("evaluator")["done"]:
+        raise SystemExit("export needs the unet and evaluator stages finished first")
+    out = Path(run.args.data)
+    text, vae = frozen_parts(run)
+    unet = new_unet()
+    unet.load_state_dict(load_file(run.stage_dir("unet") / "ema.safetensors"))
+    save_model_folder(out / "tiny-sd", run.tokenizer(), text.cpu(), vae.cpu(), unet,
+                      new_scheduler())
+    clip = new_clip()
+    clip.load_state_dict(load_file(run.stage_dir("clip") / "model.safetensors"))
+    save_clip_extras(clip, out / "tiny-clip")
+    classifier = DigitClassifier()
+    classifier.load_state_dict(load_file(run.stage_dir("evaluator") / "model.safetensors"))
+    save_evaluator(classifier, out / "evaluator", run.state("evaluator")["metrics"].get("digit"))
+    summary = {s: run.state(s) for s in PLAN}
+    (run.ckpt / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    run.print(json.dumps(summary, indent=2))
+    return summary
+
+
+def parse_overrides(items) -> dict:
+    """["clip=20", "unet=100"] -> {"clip": {"steps": 20}, ...}; "clip.batch=64" sets another key."""
+    out = {}
+    for item in items or []:
+        key, value = item.split("=")
+        stage, _, field = key.partition(".")
+        if stage not in PLAN:
+            raise SystemExit(f"unknown stage {stage!r} in --steps (stages: {', '.join(PLAN)})")
+        out.setdefault(stage, {})[field or "steps"] = float(value) if field == "lr" else int(value)
+    return out
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--stages", default=",".join(STAGES), help="comma-separated, from " + ", ".join(STAGES))
+    p.add_argument("--checkpoints", default=str(REPO / "checkpoints" / "tinysd"))
+    p.add_argument("--data", default=str(DATA), help="where export writes tiny-sd/, tiny-clip/, evaluator/")
+    p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
+    p.add_argument("--steps", nargs="*", help="override the plan: clip=20 unet.batch=64 unet.lr=3e-4")
+    p.add_argument("--minutes", type=float, default=None, help="save and stop after this long (resume later)")
+    p.add_argument("--fit", action="store_true",
+                   help="with --minutes: shorten a fresh stage's plan to what fits before the deadline")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=250)
+    p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")
+    args = p.parse_args(argv)
+    args.steps = parse_overrides(args.steps)
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    run = Run(args)
+    results = {}
+    for stage in args.stages.split(","):
+        if stage not in STAGES:
+            raise SystemExit(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
+        if stage != "export" and run.state(stage)["done"]:
+            run.print(f"{stage}: done already ({run.stage_dir(stage)})")
+            continue
+        if time.time() > run.deadline:
+            run.print(f"{stage}: not started, out of time")
+            break
+        results[stage] = globals()[f"stage_{stage}"](run)
+        if stage != "export":
+            s = results[stage]
+            run.print(f"{stage}: step {s['step']}/{s['steps']}, {'done' if s['done'] else 'paused'}, "
+                      f"{s['seconds']:.0f}s, {json.dumps(s.get('metrics', {}))}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
