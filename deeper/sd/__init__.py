@@ -13,9 +13,9 @@ from .parts import Parts, load_parts
 from .run import Run, generate, run
 from .schedulers import SCHEDULERS, make_scheduler
 from .settings import checked_settings, settings_code
-from .text import PromptTruncatedWarning, encode_prompt, tokenize
+from .text import PromptTruncatedWarning, encode_prompt, mix_prompts, tokenize
 from .vae import decode, encode
 
 __all__ = ["Parts", "PromptTruncatedWarning", "Run", "SCHEDULERS", "Step", "checked_settings", "compile_unet",
            "decode", "denoise", "denoising_loop", "encode", "encode_prompt", "generate", "guidance_embeddings",
-           "initial_latents", "load_parts", "make_scheduler", "run", "seed_generator", "settings_code", "tokenize"]
+           "initial_latents", "load_parts", "make_scheduler", "mix_prompts", "run", "seed_generator", "settings_code", "tokenize"]

@@ -43,3 +43,10 @@ def encode_prompt(parts, prompts: str | list[str]) -> torch.Tensor:
     with torch.no_grad():
         embeddings = encoder(tokens.input_ids.to(encoder.device), attention_mask=mask)[0]
     return embeddings.to(dtype=encoder.dtype, device=encoder.device)
+
+
+def mix_prompts(parts, prompt_a: str, prompt_b: str, weight: float) -> torch.Tensor:
+    """Embeddings part way from `prompt_a`'s (weight 0) to `prompt_b`'s (weight 1): (1 - w) a + w b."""
+    if not 0 <= weight <= 1:
+        raise ValueError(f"weight must be from 0 (all prompt_a) to 1 (all prompt_b); got {weight!r}")
+    return torch.lerp(encode_prompt(parts, prompt_a), encode_prompt(parts, prompt_b), float(weight))
