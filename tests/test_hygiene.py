@@ -90,3 +90,12 @@ def test_environment_yml_matches_pyproject():
         assert deps[pin.name].specifier.contains(version), f"{pin} is outside pyproject's {deps[pin.name]}"
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert python == "python" + project["requires-python"]
+
+
+def test_readme_pictures_exist():
+    """Each screenshot the README shows is in docs/screenshots (made by `make screenshots`)."""
+    readme = (REPO / "README.md").read_text()
+    pictures = re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", readme)
+    assert pictures, "the README shows the widgets"
+    for picture in pictures:
+        assert (REPO / picture).is_file(), f"{picture} is missing: run `make screenshots`"
