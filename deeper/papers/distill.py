@@ -74,11 +74,11 @@ def frozen(student: Student) -> Student:
 
 
 def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, deadline: float = float("inf"),
-        batch_size: int = 512, lr: float = 2e-4, guidance_scale: float = 7.5, guidance_range=GUIDANCE_RANGE,
+        batch_size: int = 1024, lr: float = 2e-4, guidance_scale: float = 7.5, guidance_range=GUIDANCE_RANGE,
         teacher_steps: int = 64, device: str | None = None, log=print) -> bool:
     """Train `plan`'s phases in order under `out/plan/`; True when all are done."""
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    torch.backends.cudnn.allow_tf32 = False  # the teacher's targets want full float32
+    torch.backends.cuda.matmul.allow_tf32 = True  # TF32: its 10-bit mantissa is ample for the targets
     folder = Path(out) / plan
     folder.mkdir(parents=True, exist_ok=True)
     parts = load_parts(model, device=device, dtype=torch.float32)
@@ -93,25 +93,41 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
                          guidance_scale, guidance_range)
     if plan == "guided":
         teacher_steps = 2 * phases[1].n_student_steps
-    previous_unet = parts.unet
-    for phase in phases:
+    previous_unet, per_step = parts.unet, None
+    for k, phase in enumerate(phases):
         phase_dir = folder / phase.name
         if (phase_dir / "student.json").exists():
             teacher = frozen(load_student(phase_dir, device))
             previous_unet = teacher.unet
             continue
+        if per_step and deadline < float("inf") and not (phase_dir / "state.pt").exists():
+            steps[phase.name] = _fitted_steps(folder, phases[k:], steps, per_step, deadline)
         log(f"{plan} {phase.name}: {steps[phase.name]} steps of {batch_size}")
         phase_dir.mkdir(exist_ok=True)
         info = student_info(plan, phase, guidance_scale, guidance_range, teacher_steps)
         student = Student(student_unet(previous_unet, takes_guidance=plan == "guided"), schedule, info)
         loss = phase_loss(plan, phase, student, teacher, schedule, guidance_scale, guidance_range)
+        start = time.time()
         if not train(student.unet, loss, batches(latents, embeddings, batch_size), steps[phase.name], lr,
                      phase_dir / "state.pt", deadline=deadline, log=log):
             return False
+        per_step = (time.time() - start) / steps[phase.name]
         save_student(student, phase_dir)
         (phase_dir / "state.pt").unlink()
         teacher, previous_unet = frozen(student), student.unet
     return True
+
+
+def _fitted_steps(folder, remaining, steps, per_step, deadline, margin: float = 20.0) -> int:
+    """The first remaining phase's steps, cut (never raised) so that all the remaining phases still
+    fit before `deadline` at the speed measured so far; plan.json keeps the new count."""
+    left = deadline - time.time() - margin
+    share = remaining[0].weight / sum(p.weight for p in remaining)
+    n = max(1, min(steps[remaining[0].name], int(left * share / per_step)))
+    plan = json.loads((folder / "plan.json").read_text())
+    plan["steps"][remaining[0].name] = n
+    (folder / "plan.json").write_text(json.dumps(plan, indent=1))
+    return n
 
 
 def _chunks(items, size):
@@ -161,7 +177,7 @@ def main(argv=None):
     parser.add_argument("--model", default=str(TINY_SD))
     parser.add_argument("--seconds", type=float, default=240, help="training time of the whole plan")
     parser.add_argument("--stop-after", type=float, default=float("inf"), help="stop (resumably) after this many seconds")
-    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--guidance-scale", type=float, default=7.5, help="the progressive teacher's guidance")
     parser.add_argument("--device", default=None)

@@ -74,3 +74,26 @@ def format_table(rows: list[dict]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
     return "\n".join([lines[0], "-" * len(lines[0])] + lines[1:])
+
+
+TEACHER_STEPS = (64, 32, 16, 8, 4, 2, 1)
+
+
+def progressive_rows(bench: Benchmark, teacher, family, teacher_steps=TEACHER_STEPS) -> list[dict]:
+    """The teacher with DDIM at each step count, then every student at its own, all at the
+    family's guidance scale."""
+    g = family.info["guidance_scale"]
+    rows = [bench.row("teacher (DDIM)", teacher, n, g) for n in teacher_steps]
+    return rows + [bench.row(f"student ({n})", family[n], n, g) for n in sorted(family.steps, reverse=True)]
+
+
+def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.0, 7.5), steps=(8, 4, 2),
+                teacher_steps: int = 32) -> list[dict]:
+    """For each guidance scale: the teacher at `teacher_steps` (the target), then the teacher and the
+    w-conditioned student at each of `steps`."""
+    rows = []
+    for g in guidance_scales:
+        rows.append(bench.row("teacher (DDIM)", teacher, teacher_steps, g))
+        for n in steps:
+            rows += [bench.row("teacher (DDIM)", teacher, n, g), bench.row("guided student", family[n], n, g)]
+    return rows
