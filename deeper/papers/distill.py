@@ -100,6 +100,8 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
             teacher = frozen(load_student(phase_dir, device))
             previous_unet = teacher.unet
             continue
+        if time.time() > deadline:
+            return False
         if per_step and deadline < float("inf") and not (phase_dir / "state.pt").exists():
             steps[phase.name] = _fitted_steps(folder, phases[k:], steps, per_step, deadline)
         log(f"{plan} {phase.name}: {steps[phase.name]} steps of {batch_size}")
