@@ -6,6 +6,7 @@ puts them back together as the library's `StableDiffusionPipeline`, sharing the 
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from math import lcm
 from pathlib import Path
@@ -83,11 +84,12 @@ def default_device() -> str:
 
 
 def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype | None = None,
-               variant: str | None = None) -> Parts:
+               variant: str | None = None, progress: bool = True) -> Parts:
     """Load a model's parts from a local folder (hub-shaped), a model shipped in data/ by its name
     ("tiny-sd", the default), or a hub id ("stable-diffusion-v1-5/stable-diffusion-v1-5").
 
-    `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32.
+    `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32;
+    `progress=False` hides the libraries' loading bars (notebooks in CI).
     Raises ValueError naming `model_id` when the folder is incomplete or the hub cannot be reached.
     """
     device = device or default_device()
@@ -100,8 +102,9 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
         raise ValueError(f"model_id must be a model folder or a hub id like 'owner/name'; {source!r} is neither "
                          f"(no such folder, and not of that form)")
     try:
-        pipe = diffusers.StableDiffusionPipeline.from_pretrained(
-            source, safety_checker=None, requires_safety_checker=False, variant=variant, **{dtype_keyword(): dtype})
+        with progress_bars(progress):
+            pipe = diffusers.StableDiffusionPipeline.from_pretrained(
+                source, safety_checker=None, requires_safety_checker=False, variant=variant, **{dtype_keyword(): dtype})
     except Exception as e:  # noqa: BLE001 - hub, file and format errors all mean "this model_id does not load"
         hint = ("" if folder.is_dir() else ". A hub id needs the network (or a copy in the hub cache); "
                 f"offline, use a local folder such as {TINY_SD}")
@@ -110,6 +113,22 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
     return parts.to(device)
+
+
+@contextmanager
+def progress_bars(shown: bool):
+    """diffusers' and transformers' progress bars on or off for a while, as they were afterwards."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    libraries = [(lib, lib.is_progress_bar_enabled()) for lib in (diffusers_logging, transformers_logging)]
+    for lib, _ in libraries:
+        lib.enable_progress_bar() if shown else lib.disable_progress_bar()
+    try:
+        yield
+    finally:
+        for lib, was in libraries:
+            lib.enable_progress_bar() if was else lib.disable_progress_bar()
 
 
 def shipped_or_given(model_id) -> str:

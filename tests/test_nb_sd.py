@@ -1,0 +1,91 @@
+"""What the Stable Diffusion notebooks (10-13) computed: the hand-written loops equal the pipeline
+and the backend, and the widgets were saved with a run in them."""
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from notebooks import executed, has_image, text_output, widget_states
+
+pytestmark = pytest.mark.notebook
+
+PIPELINE, INSIDE, ORGANISED, MIXING = ("10_sd_pipeline.ipynb", "11_sd_inside.ipynb", "12_sd_organised.ipynb",
+                                       "13_sd_prompt_mixing.ipynb")
+
+
+def saved_png_sizes(nb) -> list[tuple[int, int]]:
+    """Sizes of the PNGs held by the Image widgets papermill saved."""
+    sizes = []
+    for model in widget_states(nb, "ImageModel"):
+        value = model["state"].get("value")
+        data = (base64.b64decode(value) if isinstance(value, str)
+                else base64.b64decode(model.get("buffers", [{}])[0].get("data", "")) if model.get("buffers") else b"")
+        if data.startswith(b"\x89PNG"):
+            sizes.append(Image.open(io.BytesIO(data)).size)
+    return sizes
+
+
+def test_pipeline_notebook_shows_each_knob():
+    nb = executed(PIPELINE)
+    assert text_output(nb, "same-seed").strip() == "same seed, same image: True"
+    assert text_output(nb, "steps").startswith("[3, 16, 50]")
+    for tag in ("first-image", "seeds", "steps", "guidance", "negative", "img2img", "callback"):
+        assert has_image(nb, tag), tag
+    assert "kept after steps [0, 6, 12, 18, 24, 29]" in text_output(nb, "callback")
+
+
+def test_pipeline_notebook_saved_the_panel_and_slider_with_a_run():
+    nb = executed(PIPELINE)
+    sliders = {m["state"].get("description"): m["state"] for m in widget_states(nb, "IntSliderModel")}
+    assert sliders["step"]["max"] == 29 and sliders["step"]["value"] == 29
+    html = " ".join(m["state"].get("value", "") for m in widget_states(nb, "HTMLModel"))
+    assert "30 steps in" in html and "the same in code" in html and "step 30 of 30" in html
+    assert len(saved_png_sizes(nb)) >= 5
+
+
+def test_tokenizer_and_text_encoder():
+    nb = executed(INSIDE)
+    lines = text_output(nb, "tokens").splitlines()
+    assert lines[0] == "49408 77 (77,)"
+    assert lines[1].startswith("[49406, 320, 736, 278") and lines[1].endswith("49407, 49407]")
+    assert "'<|startoftext|>' '<|endoftext|>'" in text_output(nb, "decode-tokens")
+    assert "9 real tokens of 77" in text_output(nb, "mask")
+    assert "PromptTruncatedWarning" in text_output(nb, "truncation")
+    assert "(1, 77)" in text_output(nb, "truncation")
+    assert text_output(nb, "embeddings").startswith("(1, 77, ") and "encode_prompt: True" in text_output(nb, "embeddings")
+    assert text_output(nb, "uncond").startswith("[49406, 49407, 49407, 49407]")
+    assert has_image(nb, "similarity")
+
+
+def test_scheduler_and_vae():
+    nb = executed(INSIDE)
+    assert "init_noise_sigma 14.61" in text_output(nb, "scheduler")
+    assert has_image(nb, "schedule-plot")
+    assert "after scale_model_input 0.9" in text_output(nb, "scale-model-input")
+    assert "(1, 3, 32, 32) -> (1, 4, 8, 8)" in text_output(nb, "vae")
+    assert has_image(nb, "vae-roundtrip") and has_image(nb, "add-noise")
+
+
+def test_hand_written_loop_equals_pipeline_and_backend():
+    out = text_output(executed(INSIDE), "loop-equals-pipeline").splitlines()
+    assert out == ["max |our loop - pipeline|       = 0.0", "max |our loop - deeper.sd loop| = 0.0"]
+
+
+def test_homework_equals_backend_and_records_every_step():
+    nb = executed(ORGANISED)
+    assert text_output(nb, "record").startswith("30 steps recorded; t from 999.0 to 0.0")
+    assert text_output(nb, "homework-equals-backend").strip() == "same image as deeper.sd.generate: True"
+    assert has_image(nb, "samples") and has_image(nb, "strips")
+    sliders = {m["state"].get("description"): m["state"] for m in widget_states(nb, "IntSliderModel")}
+    assert sliders["step"]["max"] == 29 and sliders["step"]["value"] == 15
+
+
+def test_prompt_mixing_ends_are_the_prompts():
+    nb = executed(MIXING)
+    assert "w = 0 is prompt a: True" in text_output(nb, "ends")
+    assert "w = 1 is prompt b: True" in text_output(nb, "ends")
+    assert has_image(nb, "mixes")
+    weights = [m["state"] for m in widget_states(nb, "FloatSliderModel") if m["state"].get("description") == "w"]
+    assert weights and weights[0]["value"] == 0.5
