@@ -56,7 +56,7 @@ class SideBySide(W.VBox):
 
     def students_of(self, name: str) -> Family:
         if name not in self._families:
-            self._families[name] = Family(name, self.students, device=self.parts.device)
+            self._families[name] = Family(name, self.parts.unet, self.students)
         return self._families[name]
 
     def _on_change(self, change):

@@ -1,6 +1,7 @@
 """Every number the paper notebooks state: prompt accuracy (deeper.tinysd's evaluator), a Fréchet
 distance on that evaluator's digit-classifier features against real rendered digits for the same
-prompts ("FID with LeNet features", at MNIST scale), UNet evaluations and wall time per image."""
+prompts ("FID with LeNet features", at MNIST scale), UNet evaluations and wall time per image; and
+for Imagic, how often each kind of edit reaches its target while keeping the rest."""
 
 import numpy as np
 import scipy.linalg
@@ -8,8 +9,10 @@ import torch
 
 from ..mnist import load_mnist
 from ..tinysd.captions import COLOURS, held_out_prompts
-from ..tinysd.dataset import PALETTE_RGB, pad, render
+from ..tinysd.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
+from .attributes import EDITS, make_edit
 from .generate import generate, seconds_per_image
+from .imagic import Imagic, sweep
 
 
 @torch.no_grad()
@@ -96,4 +99,58 @@ def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.
         rows.append(bench.row("teacher (DDIM)", teacher, teacher_steps, g))
         for n in steps:
             rows += [bench.row("teacher (DDIM)", teacher, n, g), bench.row("guided student", family[n], n, g)]
+    return rows
+
+
+def imagic_inputs(n: int, seed: int = 0):
+    """`n` MNIST test digits in random palette colours, neither thick nor slanted already (so every
+    edit, thickening and slanting too, has somewhere to go): (images (n, 3, 32, 32), digits, inks, backgrounds)."""
+    _, _, (x, y) = load_mnist()
+    rng = np.random.default_rng(seed)
+    alpha = pad(x)
+    thickness, slant = measure_style(alpha)
+    plain = np.flatnonzero(((thickness < THICK) & (slant.abs() < SLANTED / 2)).numpy())
+    rows = rng.choice(plain, n, replace=False)
+    ink = rng.integers(0, len(COLOURS), n)
+    background = (ink + rng.integers(1, len(COLOURS), n)) % len(COLOURS)
+    return render(alpha[rows], PALETTE_RGB[ink], PALETTE_RGB[background]), y[rows], ink, background
+
+
+def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0, progress=None):
+    """Imagic on `n` test digits, each with the four edits: one dict per (image, edit) with the
+    target prompt and the sweep's per-η shares."""
+    etas = list(np.linspace(0, 1.4, 15).round(3)) if etas is None else list(etas)
+    images, digits, inks, backgrounds = imagic_inputs(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    runs = []
+    for k in range(n):
+        ink, bg = COLOURS[inks[k]], COLOURS[backgrounds[k]]
+        other = [c for c in COLOURS if c not in (ink, bg)]
+        values = {"ink": rng.choice(other), "background": rng.choice(other), "thickness": "thick", "slant": "slanted"}
+        for kind in EDITS:
+            edit = make_edit(kind, int(digits[k]), ink, bg, str(values[kind]))
+            imagic = Imagic(parts, images[k:k + 1], edit.prompt, settings).fit()
+            result = sweep(imagic, evaluator, edit, etas, seeds)
+            runs.append({"image": k, "edit": kind, "prompt": edit.prompt, "etas": etas, "hit": result.hit,
+                         "hit_and_kept": result.hit_and_kept, "distance": result.distance})
+            if progress:
+                progress(len(runs), 4 * n)
+    return runs
+
+
+def imagic_summary(runs: list[dict]) -> list[dict]:
+    """Per edit kind: the best single η for all images (its share of images with the target read and
+    the rest kept), and the share of images for which some η of their own does it."""
+    rows = []
+    for kind in EDITS:
+        mine = [r for r in runs if r["edit"] == kind]
+        if not mine:
+            continue
+        table = np.array([r["hit_and_kept"] for r in mine])  # images x etas: shares over seeds
+        best = int(table.mean(0).argmax())
+        rows.append({"edit": kind, "images": len(mine), "best_eta": mine[0]["etas"][best],
+                     "share_at_best_eta": float(table.mean(0)[best]),
+                     "target_read_at_best_eta": float(np.mean([r["hit"][best] for r in mine])),
+                     "distance_at_best_eta": float(np.mean([r["distance"][best] for r in mine])),
+                     "images_with_some_eta": float((table.max(1) >= 0.5).mean())})
     return rows

@@ -17,15 +17,16 @@ def save_state(path: Path, unet, optimizer, step: int) -> None:
     tmp.replace(path)  # never leave a half-written state behind
 
 
-def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path, deadline: float = float("inf"),
-          save_every: int = 500, log=print) -> bool:
-    """Run `loss_fn(batch)` for `steps` updates of `unet`, resuming from `state_path` if it exists.
+def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path | None = None,
+          deadline: float = float("inf"), save_every: int = 500, log=print, history: list | None = None) -> bool:
+    """Run `loss_fn(batch)` for `steps` updates of `unet`, resuming from `state_path` if it exists
+    (None: keep no state). `history`, if given, receives every step's loss.
 
     Returns True when all steps are done, False when `deadline` (a time.time()) stopped it first.
     """
     optimizer = torch.optim.Adam(unet.parameters(), lr=lr, fused=unet.device.type == "cuda")
     step = 0
-    if Path(state_path).exists():
+    if state_path is not None and Path(state_path).exists():
         state = torch.load(state_path, map_location=unet.device, weights_only=True)
         unet.load_state_dict(state["unet"])
         optimizer.load_state_dict(state["optimizer"])
@@ -45,10 +46,13 @@ def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path, deadl
         optimizer.step()
         schedule.step()
         step += 1
+        if history is not None:
+            history.append(loss.item())
         if step % 50 == 0 or running is None:
             running = loss.item() if running is None else 0.8 * running + 0.2 * loss.item()
         if step % save_every == 0 or step == steps or time.time() > deadline:
-            save_state(state_path, unet, optimizer, step)
+            if state_path is not None:
+                save_state(state_path, unet, optimizer, step)
             log(f"  step {step}/{steps}  loss {running:.4f}  {(time.time() - start) / (step - first):.3f} s/step")
             if time.time() > deadline and step < steps:
                 return False
