@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from deeper.images import enlarge, image_grid, to_pil
-from deeper.sd import SCHEDULERS, checked_settings, decode, run
+from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
 from deeper.sd.text import truncation_note
 
 from .common import MessageLine, png_bytes, shows_errors
@@ -161,7 +161,7 @@ class PromptPanel(W.VBox):
         self.image.value = png_bytes(enlarge(result.image, IMAGE_SIDE))
         chosen = sorted(set(np.linspace(0, len(result.steps) - 1, STRIP_STEPS).round().astype(int)))
         latents = torch.stack([result.steps[i].latents[0] for i in chosen])
-        self.strip.value = png_bytes(image_grid(to_pil(decode(self.parts, latents)), side=STRIP_SIDE))
+        self.strip.value = png_bytes(image_grid(to_pil(decode_in_batches(self.parts, latents)), side=STRIP_SIDE))
         self.settings_view.value = (
             f"<b>settings</b><pre>{html.escape(pprint.pformat(result.settings, sort_dicts=False))}</pre>"
             f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")

@@ -14,8 +14,8 @@ from .run import Run, generate, run
 from .schedulers import SCHEDULERS, make_scheduler
 from .settings import checked_settings, settings_code
 from .text import PromptTruncatedWarning, encode_prompt, mix_prompts, tokenize
-from .vae import decode, encode
+from .vae import decode, decode_in_batches, encode
 
 __all__ = ["Parts", "PromptTruncatedWarning", "Run", "SCHEDULERS", "Step", "checked_settings", "compile_unet",
-           "decode", "denoise", "denoising_loop", "encode", "encode_prompt", "generate", "guidance_embeddings",
+           "decode", "decode_in_batches", "denoise", "denoising_loop", "encode", "encode_prompt", "generate", "guidance_embeddings",
            "initial_latents", "load_parts", "make_scheduler", "mix_prompts", "run", "seed_generator", "settings_code", "tokenize"]

@@ -24,8 +24,13 @@ def encode(parts, images: torch.Tensor, generator: torch.Generator | None = None
     return latents * vae.config.scaling_factor
 
 
-def decode_in_batches(parts, latents: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
-    """`decode` a long stack of latents a few at a time (a step slider decodes every step of a run)."""
+def decode_in_batches(parts, latents: torch.Tensor, batch_size: int | None = None) -> torch.Tensor:
+    """`decode` a long stack of latents a few at a time (a step slider decodes every step of a run).
+
+    By default as many as make up one 64x64 latent (SD's 512x512 image): one at a time for SD, whose
+    decoder needs gigabytes per image, and 64 at a time for tiny-sd's 8x8.
+    """
+    batch_size = batch_size or max(1, 64 * 64 // (latents.shape[-2] * latents.shape[-1]))
     return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
 
 
