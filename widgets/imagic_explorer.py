@@ -148,6 +148,17 @@ class ImagicExplorer(W.VBox):
         self.message.clear()
         self.show_eta()
 
+    @shows_errors
+    def show_fit(self, imagic, result):
+        """Show a fit made elsewhere (a notebook's `Imagic` and its `sweep`) without fitting again;
+        the input and the edit's dropdowns follow it."""
+        if list(result.etas) != self.etas:
+            raise ValueError(f"the sweep's η values {result.etas} are not the slider's {self.etas}")
+        self._use(imagic.pixels, "")
+        self.prompt.value = imagic.target_prompt
+        self.imagic, self.result = imagic, result
+        self.show_eta()
+
     def _tick(self, stage, i):
         self.progress.value = i if stage == "embedding" else self.settings.embedding_steps + i
 

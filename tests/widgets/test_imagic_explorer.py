@@ -81,3 +81,16 @@ def test_an_empty_prompt_is_refused(widget):
 
 def test_dom_classes_for_the_browser(widget):
     assert "deeper-eta" in widget.eta._dom_classes and "deeper-imagic-fit" in widget.fit_button._dom_classes
+
+
+def test_shows_a_fit_made_elsewhere(widget):
+    from deeper.papers.imagic import Imagic, sweep
+
+    imagic = Imagic(tiny_parts(), np.zeros((32, 32, 3), dtype=np.uint8), "a blue 1 on a white background", QUICK).fit()
+    result = sweep(imagic, widget.evaluator, widget.target(), widget.etas, seeds=[0])
+    widget.show_fit(imagic, result)
+    assert widget.message.error == "" and widget.prompt.value == "a blue 1 on a white background"
+    assert bytes(widget.curves.value).startswith(b"\x89PNG")
+    other = sweep(imagic, widget.evaluator, widget.target(), [0.0, 1.0], seeds=[0])
+    widget.show_fit(imagic, other)
+    assert "are not the slider's" in widget.message.error

@@ -1,0 +1,101 @@
+"""The three papers' claims, measured side by side: each progressive student against the teacher
+with DDIM, the guided students against the guided teacher, and Imagic's four kinds of edit over
+test digits. Prints the tables and the ratios the issue's targets are stated in.
+
+    python bench/bench_papers.py                          # all three (Imagic takes a while on a CPU)
+    python bench/bench_papers.py --only progressive guided --samples 1000
+    python bench/bench_papers.py --only imagic --images 20 --json imagic.json
+"""
+
+import argparse
+import json
+import time
+
+import torch
+
+from deeper.papers.evaluate import (Benchmark, format_table, guided_rows, imagic_runs, imagic_summary,
+                                    progressive_rows)
+from deeper.papers.imagic import ImagicSettings
+from deeper.papers.students import Family, teacher_of
+from deeper.sd import load_parts
+from deeper.tinysd.evaluator import load_evaluator
+
+
+def find(rows, model, steps, guidance=None):
+    return next(r for r in rows if r["model"].startswith(model) and r["steps"] == steps
+                and (guidance is None or r["guidance"] == guidance))
+
+
+def progressive(parts, evaluator, bench):
+    rows = progressive_rows(bench, teacher_of(parts), Family("progressive", parts.unet))
+    print(format_table(rows))
+    best = find(rows, "teacher", 64)
+    print("\nagainst the 64-step teacher:")
+    for r in rows:
+        if r is not best:
+            print(f"  {r['model']:<15} {r['steps']:>2} steps: {100 * (r['accuracy'] - best['accuracy']):+6.1f} points, "
+                  f"{best['unet_evals'] / r['unet_evals']:5.0f}x fewer UNet evaluations"
+                  + (f", {best['seconds'] / r['seconds']:5.1f}x faster" if "seconds" in r else ""))
+    four = find(rows, "student", 4)
+    gap = 100 * (four["accuracy"] - best["accuracy"])
+    print(f"target (4-step student within 2 points of the 64-step teacher): {gap:+.1f} points -> "
+          f"{'met' if gap >= -2 else 'missed'}")
+    return rows
+
+
+def guided(parts, evaluator, bench):
+    rows = guided_rows(bench, teacher_of(parts), Family("guided", parts.unet))
+    print(format_table(rows))
+    target, four = find(rows, "teacher", 32, 7.5), find(rows, "guided", 4, 7.5)
+    gap, fewer = 100 * (four["accuracy"] - target["accuracy"]), target["unet_evals"] / four["unet_evals"]
+    print(f"\ntarget (4 steps within 3 points of the teacher's 32 at guidance 7.5, >= 16x fewer evaluations): "
+          f"{gap:+.1f} points, {fewer:.0f}x fewer -> {'met' if gap >= -3 and fewer >= 16 else 'missed'}")
+    return rows
+
+
+def imagic(parts, evaluator, images, settings):
+    start = time.time()
+    runs = imagic_runs(parts, evaluator, images, settings,
+                       progress=lambda i, n: print(f"  imagic {i}/{n}  {time.time() - start:.0f} s", flush=True))
+    summary = imagic_summary(runs)
+    for row in summary:
+        print(f"  {row['edit']:<11} best η {row['best_eta']:.1f}: target and the rest kept in "
+              f"{row['share_at_best_eta']:.0%} of images (target read in {row['target_read_at_best_eta']:.0%}), "
+              f"some η of their own in {row['images_with_some_eta']:.0%}; distance {row['distance_at_best_eta']:.3f}")
+    met = sum(r["share_at_best_eta"] >= 0.9 for r in summary)
+    print(f"target (>= 3 of 4 edit kinds at >= 0.9 with the rest unchanged, one η per kind): {met} of 4 -> "
+          f"{'met' if met >= 3 else 'missed'}")
+    return {"runs": runs, "summary": summary}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", nargs="+", choices=["progressive", "guided", "imagic"],
+                        default=["progressive", "guided", "imagic"])
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--timing-repeats", type=int, default=5)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    parts = load_parts("tiny-sd", device=args.device, dtype=torch.float32, progress=False)
+    evaluator = load_evaluator(device=args.device)
+    print(f"device: {args.device}, {args.samples} held-out prompts, seconds are one image at batch 1\n")
+    results = {}
+    if {"progressive", "guided"} & set(args.only):
+        bench = Benchmark(parts, evaluator, n=args.samples, timing_repeats=args.timing_repeats)
+    for name in ("progressive", "guided"):
+        if name in args.only:
+            print(f"== {name} distillation ==")
+            results[name] = globals()[name](parts, evaluator, bench)
+            print()
+    if "imagic" in args.only:
+        print(f"== Imagic, {args.images} test digits x 4 edits ==")
+        results["imagic"] = imagic(parts, evaluator, args.images, ImagicSettings())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
