@@ -66,3 +66,52 @@ def test_rng_visualiser_draws_and_forks_in_jupyterlab(page, lab):
     assert "child" in fork_output.inner_text().lower()
     page.wait_for_function("(src) => document.querySelector('.deeper-rng-plot').src !== src", arg=plot_before)
     screenshot(page.locator(".deeper-state").locator("xpath=.."), "rng_visualiser")
+
+
+def _changed(page, selector: str, attribute: str, before: str, timeout_ms: int = 120_000):
+    page.wait_for_function(f"(before) => document.querySelector('{selector}').{attribute} !== before",
+                           arg=before, timeout=timeout_ms)
+
+
+def test_prompt_panel_generates_and_step_slider_scrubs(page, lab):
+    open_and_run(page, lab, "10_sd_pipeline.ipynb")
+    wait_for_idle(page)
+    assert not cell_errors(page)
+    panel = page.locator(".deeper-generate").locator("xpath=../..")
+    panel.scroll_into_view_if_needed()
+    image_before = page.locator(".deeper-image").get_attribute("src")
+    frame_before = page.locator(".deeper-step-latents").get_attribute("src")
+
+    # A new prompt, a click on Generate: a new image arrives, and the step slider follows the run.
+    prompt = page.locator(".deeper-prompt input")
+    prompt.fill("a green 4 on a black background")
+    prompt.press("Enter")
+    page.locator(".deeper-generate").click()
+    _changed(page, ".deeper-image", "src", image_before)
+    # The run is over when its settings (shown last) name the new prompt.
+    page.wait_for_function("() => document.querySelector('.deeper-settings').innerText.includes('green 4')")
+    page.wait_for_function("() => !document.querySelector('.deeper-generate').disabled")
+    screenshot(panel, "prompt_panel")
+
+    # Bad input inside the widget: 0 steps is a message, and the image stays on screen.
+    image_after = page.locator(".deeper-image").get_attribute("src")
+    steps = page.locator(".deeper-steps input")
+    steps.fill("0")
+    steps.press("Enter")
+    page.locator(".deeper-generate").click()
+    page.wait_for_selector(".deeper-error")
+    assert "steps" in page.locator(".deeper-error").first.inner_text()
+    assert page.locator(".deeper-image").get_attribute("src") == image_after
+
+    # Scrub the finished run with the step slider's keyboard handle.
+    slider = page.locator(".deeper-step")
+    slider.scroll_into_view_if_needed()
+    info = page.locator(".deeper-step-info")
+    _changed(page, ".deeper-step-latents", "src", frame_before)  # it follows the panel's new run
+    latents_before = page.locator(".deeper-step-latents").get_attribute("src")
+    info_before = info.inner_text()
+    slider.locator(".noUi-handle, .ui-slider-handle").first.click()
+    page.keyboard.press("Home")
+    _changed(page, ".deeper-step-latents", "src", latents_before)
+    assert info.inner_text() != info_before
+    screenshot(slider.locator("xpath=../.."), "step_slider")

@@ -133,21 +133,23 @@ class PromptPanel(W.VBox):
     def _work(self, settings: dict, note: str):
         start = time.perf_counter()
         every = max(1, settings["steps"] // PREVIEWS)
+        # Generate comes back only when everything is done, listeners included (a step slider
+        # following the panel decodes its frames here), so a click on it is never refused.
         try:
-            result = run(self.parts, on_step=lambda step: self._on_step(step, every), should_stop=self._stop.is_set,
-                         **settings)
+            result = run(self.parts, on_step=lambda step: self._on_step(step, every),
+                         should_stop=self._stop.is_set, **settings)
+            self.run = result
+            self._show(result)
+            seconds = time.perf_counter() - start
+            done = (f"stopped at step {len(result.steps)} of {settings['steps']}" if result.stopped
+                    else f"{settings['steps']} steps in {seconds:.1f} s")
+            self.progress_label.value = html.escape(done)
+            if note:
+                self.message.show_info(note)
+            for listener in self._listeners:
+                listener(result)
         finally:
             self.generate_button.disabled, self.stop_button.disabled = False, True
-        self.run = result
-        self._show(result)
-        seconds = time.perf_counter() - start
-        done = (f"stopped at step {len(result.steps)} of {settings['steps']}" if result.stopped
-                else f"{settings['steps']} steps in {seconds:.1f} s")
-        self.progress_label.value = html.escape(done)
-        if note:
-            self.message.show_info(note)
-        for listener in self._listeners:
-            listener(result)
 
     def _on_step(self, step, every: int):
         self.progress.value = step.index + 1
