@@ -40,18 +40,26 @@ def generate(pipe, prompts, negative=None, guidance=GUIDANCE, seed=0, batch=500)
 
 
 def accuracy_rows(pipe, evaluator, n):
-    from deeper.tinysd.captions import COLOURS, PromptSpec
+    from deeper.tinysd.captions import COLOURS, HELD_OUT_TEMPLATES, fill
     rows = []
     pairs = held_out_prompts(n, seed=1234)
     prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
-    for g in (GUIDANCE, 1.0):
-        acc = evaluator.prompt_accuracy(generate(pipe, prompts, guidance=g), specs)
-        rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {g}", n, acc))
+    for g in (GUIDANCE, 3.0, 1.0):
+        images = generate(pipe, prompts, guidance=g)
+        rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {g}", n, evaluator.prompt_accuracy(images, specs)))
+        if g == GUIDANCE:  # held_out_prompts cycles through the templates
+            for k, template in enumerate(HELD_OUT_TEMPLATES):
+                part = evaluator.prompt_accuracy(images[k::len(HELD_OUT_TEMPLATES)], specs[k::len(HELD_OUT_TEMPLATES)])
+                rows.append((f"  held-out template '{template}'", len(specs[k::len(HELD_OUT_TEMPLATES)]), part))
+    rng = __import__("numpy").random.default_rng(0)
+    trained = [fill("a {ink} {n} on a {bg} background", s.digit, s.ink, s.background, "", rng) for s in specs]
+    rows.append((f"training phrasing 'a {{ink}} {{n}} on a {{bg}} background', guidance {GUIDANCE}", n,
+                 evaluator.prompt_accuracy(generate(pipe, trained), specs)))
     red = COLOURS.index("red")
     for negative in (None, "red ink"):
         images = generate(pipe, ["a 3"] * n, negative=negative, seed=99)
         digits, inks, _ = evaluator.read(images)
-        rows.append((f'"a 3", negative prompt {negative!r}', n,
+        rows.append((f'"a 3", negative prompt {negative!r}, guidance {GUIDANCE}', n,
                      {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
     return rows
 

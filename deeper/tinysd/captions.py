@@ -32,7 +32,8 @@ WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
 # Templates. {n}: the digit as a word or a numeral; {word}/{numeral} force one; {ink}, {bg}:
 # colour names; {style}: "thin ", "thick ", "slanted " or "" (only what the image shows).
 TRAIN_TEMPLATES = {
-    # everything said
+    # everything said, in many orders and words (every word of the held-out phrasings is here,
+    # none of their sentences is)
     "a {style}{ink} {n} on a {bg} background": 4,
     "the digit {word}, {style}{ink} strokes on {bg}": 2,
     "{n} in {ink} ink on {bg} paper": 2,
@@ -42,10 +43,28 @@ TRAIN_TEMPLATES = {
     "a {style}{n} written in {ink} on {bg}": 2,
     "the number {word} in {ink} on a {bg} background": 2,
     "{numeral}, {ink} ink, {bg} background": 2,
+    "a picture of the digit {word} in {ink} on a {bg} background": 1,
+    "a picture of a {style}{n}, {ink} ink on {bg} paper": 1,
+    "an image of a {ink} {n} on a {bg} background": 1,
+    "a photo of a {style}{ink} {n} on {bg}": 1,
+    "{ink} number {n}, {bg} background": 1,
+    "digit {n} in {ink} on {bg}": 1,
+    "the digit {word} drawn in {ink} on {bg}": 1,
+    "a {n} drawn in {ink} ink on a {bg} background": 1,
+    "on {bg} paper, a {style}{ink} {n}": 1,
+    "against a {bg} background, a {ink} {n}": 1,
+    "{n} written in {ink} on a {bg} background": 1,
+    "{bg} paper with a {ink} {n} on it": 1,
+    "{ink} on {bg}: the number {n}": 1,
+    "a {bg} background with a {style}{ink} {n}": 1,
+    "number {word}, {ink} ink on {bg}": 1,
+    "an image of a {ink} digit on a {bg} background: {n}": 1,
     # some attributes left out
     "a {style}{ink} {n}": 2,
     "a {n} on a {bg} background": 2,
     "{n} in {ink} ink": 2,
+    "an image of the number {n}": 1,
+    "a picture of a {style}{n} on {bg}": 1,
     "the digit {word}": 1,
     "a {style}{n}": 1,
     "{n}": 1,

@@ -87,7 +87,8 @@ class CaptionedDigits:
     def images(self, rows: torch.Tensor, device=None) -> torch.Tensor:
         """(n, 3, 32, 32) in [0, 1] for `rows`, rendered on `device`."""
         alpha = self.alpha[self.image[rows]].to(device)
-        return render(alpha, PALETTE_RGB[self.ink[rows]].to(device), PALETTE_RGB[self.bg[rows]].to(device))
+        palette = PALETTE_RGB.to(self.ink.device)
+        return render(alpha, palette[self.ink[rows]].to(device), palette[self.bg[rows]].to(device))
 
 
 def tokenize(tokenizer, captions: list[str]) -> torch.Tensor:

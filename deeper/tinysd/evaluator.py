@@ -64,7 +64,7 @@ def random_contrast_colours(n: int, generator=None, device=None) -> tuple[torch.
 def augmented(alpha: torch.Tensor, generator=None) -> torch.Tensor:
     """(n, 32, 32) coverage -> coloured images, shifted up to 2 pixels, with a little pixel noise."""
     n, device = len(alpha), alpha.device
-    shift = torch.randint(-2, 3, (2,), generator=generator, device="cpu").tolist()
+    shift = torch.randint(-2, 3, (2,), generator=generator, device=device).tolist()
     alpha = torch.roll(alpha, shifts=shift, dims=(1, 2))
     ink, bg = random_contrast_colours(n, generator, device)
     images = render(alpha, ink, bg)

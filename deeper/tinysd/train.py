@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from accelerate import Accelerator
-from fastprogress.fastprogress import progress_bar
 from safetensors.torch import load_file, save_file
 
 from ..mnist import load_mnist
@@ -34,7 +34,7 @@ from .dataset import CaptionedDigits, pad, tokenize
 from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
-from .unet import alphas_cumprod, condition, unet_loss
+from .unet import alphas_cumprod, conditioned_batch, encode_dataset, unet_loss
 from .vae import psnr, scaling_factor, vae_loss
 
 STAGES = ("clip", "vae", "evaluator", "unet", "export")
@@ -43,7 +43,7 @@ PLAN = {
     "clip": dict(steps=3000, batch=512, lr=1e-3, warmup=200),
     "vae": dict(steps=4000, batch=256, lr=1e-3, warmup=200),
     "evaluator": dict(steps=2500, batch=256, lr=2e-3, warmup=100),
-    "unet": dict(steps=12000, batch=512, lr=1e-3, warmup=500),
+    "unet": dict(steps=12000, batch=1024, lr=1e-3, warmup=500),
 }
 UNET_EMA = 0.999
 VARIANTS = 8  # colourings and captions of each training digit
@@ -53,7 +53,7 @@ class Run:
     """What every stage shares: the accelerator, the checkpoint folder, the seed and the clock."""
 
     def __init__(self, args):
-        self.acc = Accelerator()
+        self.acc = Accelerator(mixed_precision=args.mixed_precision)
         self.args = args
         self.ckpt = Path(args.checkpoints)
         self.deadline = time.time() + 60 * args.minutes if args.minutes else float("inf")
@@ -111,7 +111,8 @@ class Run:
             if (folder / "ema.safetensors").is_file():
                 saved = load_file(folder / "ema.safetensors")
                 ema = [saved[n].clone() for n, _ in model.named_parameters()]
-        opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01)
+        opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01,
+                                fused=acc.device.type == "cuda")
         model, opt = acc.prepare(model, opt)
         ema = None if ema is None else [e.to(acc.device) for e in ema]
         warm_from = 0
@@ -122,7 +123,10 @@ class Run:
                 warm_from = state["step"]
         losses, start, t0 = [], state["step"], time.time()
         model.train()
-        bar = progress_bar(range(start, plan["steps"]), display=not self.quiet, leave=False)
+        bar = range(start, plan["steps"])
+        if not self.quiet:  # imported only here: --quiet runs need no fastprogress (or its fasthtml)
+            from fastprogress.fastprogress import progress_bar
+            bar = progress_bar(bar, leave=False)
         step = start
         for step in bar:
             if step >= plan["steps"]:
@@ -145,12 +149,12 @@ class Run:
             opt.zero_grad(set_to_none=True)
             if ema is not None:
                 torch._foreach_lerp_(ema, [p.detach() for p in model.parameters()], 1 - ema_decay)
-            losses.append(loss.item())
-            if not self.quiet:
-                bar.comment = f"loss {losses[-1]:.4f}"
+            losses.append(loss.detach())  # read back only when logged: a read waits for the GPU
             if (step + 1) % self.args.log_every == 0:
-                self.print(f"{stage} step {step + 1}/{plan['steps']} loss {np.mean(losses[-self.args.log_every:]):.4f} "
-                           f"({time.time() - t0:.0f}s)")
+                recent = torch.stack(losses[-self.args.log_every:]).mean().item()
+                self.print(f"{stage} step {step + 1}/{plan['steps']} loss {recent:.4f} ({time.time() - t0:.0f}s)")
+                if not self.quiet:
+                    bar.comment = f"loss {recent:.4f}"
         else:
             step = plan["steps"]
         step = min(step, plan["steps"])
@@ -167,7 +171,7 @@ class Run:
                 save_file({n: e.float().contiguous().cpu() for n, e in zip(names, ema)}, folder / "ema.safetensors")
             torch.save(opt.state_dict(), folder / "optimizer.pt")
             self.save_state(stage, state)
-        state["losses"] = losses
+        state["losses"] = torch.stack(losses).tolist() if losses else []
         state["model"] = acc.unwrap_model(model)
         state["ema"] = ema
         return state
@@ -223,7 +227,7 @@ def clip_zero_shot(model, run: Run, n: int = 1000) -> dict:
     model.eval()
     text = model.get_text_features(input_ids=tokenize(run.tokenizer(), captions).to(run.acc.device))
     image = model.get_image_features(pixel_values=test.images(rows) * 2 - 1)
-    text, image = (getattr(t, "pooler_output", t) for t in (text, image))
+    text, image = (F.normalize(getattr(t, "pooler_output", t), dim=-1) for t in (text, image))
     best = torch.tensor(combos, device=run.acc.device)[(image @ text.T).argmax(1)]
     truth = test.attributes(rows)
     model.train()
@@ -282,13 +286,15 @@ def stage_unet(run: Run) -> dict:
     ds = run.captioned(0)
     text, vae = frozen_parts(run)
     acp = alphas_cumprod(run.acc.device)
-    empty = tokenize(run.tokenizer(), [""])[0].to(run.acc.device)
+    means, stds, states = encode_dataset(text, vae, ds.images, ds.tokens)
+    with torch.no_grad():
+        empty = text(tokenize(run.tokenizer(), [""]).to(run.acc.device))[0][0]
     scale = vae.config.scaling_factor
 
     def loss_of(model, g):
         rows = run.batch_rows("unet", g, len(ds))
-        latents, states = condition(text, vae, ds.images(rows), ds.tokens[rows], empty, scale, g)
-        return unet_loss(model, latents, states, acp, g)
+        latents, cond = conditioned_batch(rows, means, stds, states, empty, scale, g)
+        return unet_loss(model, latents, cond, acp, g)
 
     return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA)
 
@@ -339,6 +345,8 @@ def main(argv=None) -> dict:
     p.add_argument("--minutes", type=float, default=None, help="save and stop after this long (resume later)")
     p.add_argument("--fit", action="store_true",
                    help="with --minutes: shorten a fresh stage's plan to what fits before the deadline")
+    p.add_argument("--mixed-precision", default="bf16" if torch.cuda.is_available() else "no",
+                   choices=["no", "bf16", "fp16"], help="autocast for the trained model (bf16 on a GPU)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")

@@ -17,11 +17,13 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1
 [ -d .device-carry ] && export DEEPER_CACHE=$PWD/.device-carry
 nvidia-smi -L 2>/dev/null
 python3 -c "import torch, diffusers, transformers, accelerate as a; print('torch', torch.__version__, 'diffusers', diffusers.__version__, 'transformers', transformers.__version__, 'accelerate', a.__version__)"
+python3 -c "import deeper.tinysd.train" || exit 1
 TRAIN="python3 -m deeper.tinysd.train --quiet --fit --log-every 500 --data $DATA --checkpoints ${CKPT:-checkpoints/tinysd} $EXTRA"
-for s in clip vae evaluator; do $TRAIN --stages $s --minutes "${FIRST_MINUTES:-2.4}" > "$OUT/$s.log" 2>&1 & done
+for s in clip vae evaluator; do $TRAIN --stages $s --minutes "${FIRST_MINUTES:-1.4}" > "$OUT/$s.log" 2>&1 & done
 wait
 tail -n 2 "$OUT"/clip.log "$OUT"/vae.log "$OUT"/evaluator.log
-left=$(( BUDGET - ($(date +%s) - start) - 100 ))  # keep 100 s for export and the benchmark
+for s in clip vae evaluator; do grep -q "^$s: .*done" "$OUT/$s.log" || { tail -n 30 "$OUT/$s.log"; exit 1; }; done
+left=$(( BUDGET - ($(date +%s) - start) - 80 ))  # keep 80 s for export and the benchmark
 $TRAIN --stages unet --minutes "$(python3 -c "print($left / 60)")" 2>&1 | tee "$OUT/unet.log"
 $TRAIN --stages export >> "$OUT/unet.log" 2>&1 || tail -n 20 "$OUT/unet.log"
 python3 bench/bench_tiny_sd.py --only accuracy --model "$DATA/tiny-sd" --samples "${SAMPLES:-1000}" --json "$DATA/evaluator/bench.json" 2>&1 | grep -v Loading | tee "$OUT/bench.log"
