@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 import torch
 
+from diffusers import LMSDiscreteScheduler
+
 from deeper.images import to_pil
 from deeper.sd import SCHEDULERS, decode, denoise, encode_prompt, make_scheduler, run, seed_generator
+from deeper.sd.random_parts import SCHEDULER
 from sd_fixtures import tiny_parts
 
 
@@ -27,6 +30,25 @@ def test_equals_pipeline_bit_for_bit(scheduler):
                         scheduler=scheduler)).latents
     theirs = pipeline_latents(parts, "a red 7 on white", scheduler, negative_prompt="blue", guidance_scale=7.5)
     assert (ours - theirs).abs().max().item() == 0.0
+
+
+def test_equals_the_pipeline_with_diffusers_own_lms():
+    """Our LMS only computes its coefficients faster: the stock LMSDiscreteScheduler gives the same latents."""
+    parts = tiny_parts()
+    pipe = parts.pipeline()
+    pipe.scheduler = LMSDiscreteScheduler.from_config(parts.scheduler.config)
+    theirs = pipe("a red 7", num_inference_steps=8, generator=seed_generator(4), output_type="latent").images
+    assert torch.equal(last(denoise(parts, "a red 7", steps=8, seed=4)).latents, theirs)
+
+
+@pytest.mark.parametrize("steps", [4, 30, 1000])
+def test_lms_coefficients_are_diffusers_own(steps):
+    ours, theirs = make_scheduler("LMS", tiny_parts().scheduler.config), LMSDiscreteScheduler(**SCHEDULER)
+    ours.set_timesteps(steps), theirs.set_timesteps(steps)
+    for t in range(0, steps, max(1, steps // 40)):
+        for order in range(1, min(t + 1, 4) + 1):
+            for current in range(order):
+                assert ours.get_lms_coefficient(order, t, current) == theirs.get_lms_coefficient(order, t, current)
 
 
 def test_image_equals_pipeline_image():
