@@ -81,30 +81,29 @@ def reconstruction_loss(unet, latents, embedding, schedule: Schedule, batch_size
 def optimize_embedding(unet, latents, e_tgt, schedule, steps: int, lr: float, batch_size: int, progress=None):
     """Stage A: e_opt, starting at e_tgt, with the UNet frozen."""
     e = e_tgt.detach().clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([e], lr=lr)
     unet.requires_grad_(False)
-    for i in range(steps):
-        loss = reconstruction_loss(unet, latents, e, schedule, batch_size)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if progress:
-            progress("embedding", i + 1, steps, loss.item())
+    _minimise([e], lambda: reconstruction_loss(unet, latents, e, schedule, batch_size), steps, lr, "embedding", progress)
     return e.detach()
 
 
 def finetune_unet(unet, latents, e_opt, schedule, steps: int, lr: float, batch_size: int, progress=None):
     """Stage B: a copy of the UNet fine-tuned on the image with e_opt frozen (the original is untouched)."""
     tuned = copy.deepcopy(unet).train().requires_grad_(True)
-    optimizer = torch.optim.Adam(tuned.parameters(), lr=lr)
+    _minimise(tuned.parameters(), lambda: reconstruction_loss(tuned, latents, e_opt, schedule, batch_size),
+              steps, lr, "unet", progress)
+    return tuned.eval().requires_grad_(False)
+
+
+def _minimise(params, loss_fn, steps: int, lr: float, stage: str, progress=None):
+    """Adam on `params` for `steps`; `progress(stage, step, steps, loss)` after each."""
+    optimizer = torch.optim.Adam(params, lr=lr)
     for i in range(steps):
-        loss = reconstruction_loss(tuned, latents, e_opt, schedule, batch_size)
+        loss = loss_fn()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if progress:
-            progress("unet", i + 1, steps, loss.item())
-    return tuned.eval().requires_grad_(False)
+            progress(stage, i + 1, steps, loss.item())
 
 
 def interpolate(e_tgt, e_opt, eta: float):
