@@ -29,10 +29,10 @@ PREVIEWS = 10  # the predicted image is shown about this many times during a run
 
 
 def in_kernel() -> bool:
-    try:
-        return getattr(get_ipython(), "kernel", None) is not None  # noqa: F821 - defined inside IPython
-    except NameError:
-        return False
+    """True inside a Jupyter kernel (where a click must not wait for the run to finish)."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 class PromptPanel(W.VBox):
