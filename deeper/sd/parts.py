@@ -89,7 +89,8 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     ("tiny-sd", the default), or a hub id ("stable-diffusion-v1-5/stable-diffusion-v1-5").
 
     `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32;
-    `progress=False` hides the libraries' loading bars (notebooks in CI).
+    `progress=False` hides the libraries' loading bars (notebooks in CI). On a GPU the VAE decodes a
+    batch one image at a time (`vae.enable_slicing()`), so a 4-image grid of SD fits a Colab GPU.
     Raises ValueError naming `model_id` when the folder is incomplete or the hub cannot be reached.
     """
     device = device or default_device()
@@ -112,6 +113,8 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source)
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
+    if str(device).startswith("cuda"):
+        parts.vae.enable_slicing()  # a batch decoded one image at a time: SD's decoder needs GBs per image
     return parts.to(device)
 
 
