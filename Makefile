@@ -51,6 +51,12 @@ screenshots: data
 	mkdir -p docs/screenshots
 	cp tests/output/screenshots/*.png docs/screenshots/
 
+# Retrain the tiny Stable Diffusion shipped in data/ (data/tiny-sd/README.md): every stage, then
+# export over data/. Resumable: checkpoints/tinysd keeps each stage. Meant for a GPU; TRAIN_ARGS adds
+# options (python -m deeper.tinysd.train --help), e.g. TRAIN_ARGS="--subset 256 --steps unet=50".
+train: $(VENV)/.installed
+	$(PY) -m deeper.tinysd.train $(TRAIN_ARGS)
+
 readme: $(VENV)/.installed
 	$(PY) -m tools.readme_table
 

@@ -64,23 +64,34 @@ def accuracy_rows(pipe, evaluator, n):
     return rows
 
 
-def timing_row(pipe, repeats=5):
-    """Seconds for one 32x32 image, 30 steps with guidance, in a warm process (median of repeats)."""
-    generate(pipe, ["a red 7 on a white background"], batch=1)
-    times = []
-    for k in range(repeats):
-        t = time.perf_counter()
-        generate(pipe, ["a red 7 on a white background"], seed=k, batch=1)
-        times.append(time.perf_counter() - t)
-    return ("one image, 30 steps, guidance 7.5, warm", repeats,
-            {"median s": statistics.median(times), "min s": min(times), "threads": torch.get_num_threads()})
+def timing_rows(pipe, repeats=5):
+    """Seconds for one 32x32 image, 30 steps with guidance, in a warm process (median of repeats),
+    with one torch thread and with the default. On a 2-core machine that other work shares, one
+    thread wins by far: this model's operations are too small to split, and a thread that loses
+    its core makes the other wait."""
+    import os
+    rows, default = [], torch.get_num_threads()
+    for threads in sorted({1, default}):
+        torch.set_num_threads(threads)
+        generate(pipe, ["a red 7 on a white background"], batch=1)
+        times = []
+        for k in range(repeats):
+            t = time.perf_counter()
+            generate(pipe, ["a red 7 on a white background"], seed=k, batch=1)
+            times.append(time.perf_counter() - t)
+        rows.append((f"one image, 30 steps, guidance 7.5, warm, {threads} thread(s)", repeats,
+                     {"median s": statistics.median(times), "min s": min(times),
+                      "load average": os.getloadavg()[0]}))
+    torch.set_num_threads(default)
+    return rows
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=str(TINY_SD))
     p.add_argument("--evaluator", help="default: the evaluator folder beside the model's")
-    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--samples", type=int, default=1000 if torch.cuda.is_available() else 100,
+                   help="per accuracy row (default 1000 on a GPU, 100 on a CPU)")
     p.add_argument("--only", choices=["accuracy", "timing"])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--json", help="also write the rows here")
@@ -90,7 +101,7 @@ def main():
         pipe = load(args.model, args.device)
         rows += accuracy_rows(pipe, load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device), args.samples)
     if args.only != "accuracy":
-        rows.append(timing_row(load(args.model, "cpu")))
+        rows += timing_rows(load(args.model, "cpu"))
     print(f"| measurement | n | result |\n|---|---|---|")
     for name, n, result in rows:
         print(f"| {name} | {n} | " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"

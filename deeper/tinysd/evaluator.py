@@ -24,6 +24,7 @@ from .dataset import PALETTE_RGB, pad, render
 EVALUATOR = DATA / "evaluator"
 WEIGHTS = "digit_classifier.safetensors"
 NO_INK = 0.15  # an image whose farthest pixel is this close to its background shows no digit
+INK_CORE = 0.85  # ink pixels: at least this share of the farthest distance (stroke cores, not edges)
 
 
 class DigitClassifier(nn.Module):
@@ -86,7 +87,7 @@ def read_colours(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     bg = images[:, :, frame].median(dim=2).values  # (n, 3)
     dist = (pixels - bg[:, :, None]).norm(dim=1)  # (n, HW)
     top = dist.max(dim=1).values
-    ink_mask = dist >= 0.7 * top[:, None]
+    ink_mask = dist >= INK_CORE * top[:, None]
     ink = pixels.masked_fill(~ink_mask[:, None], float("nan")).nanmedian(dim=2).values
     pal = PALETTE_RGB.to(images.device)
     ink_idx = torch.cdist(ink, pal).argmin(1)

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
+from accelerate.utils import set_seed
 from safetensors.torch import load_file, save_file
 
 from ..mnist import load_mnist
@@ -65,8 +66,11 @@ class Run:
         self.acc.print(*a, flush=True)
 
     def generator(self, stage: str, step: int) -> torch.Generator:
+        """This step's generator for batches and noise; the global RNGs (dropout) are reseeded too."""
         seq = np.random.SeedSequence([self.args.seed, STAGES.index(stage), step, self.acc.process_index])
-        return torch.Generator(self.acc.device).manual_seed(int(seq.generate_state(1)[0]))
+        mine, modules = (int(s) for s in seq.generate_state(2))
+        torch.manual_seed(modules)
+        return torch.Generator(self.acc.device).manual_seed(mine)
 
     def mnist(self):
         if "mnist" not in self._data:
@@ -121,27 +125,35 @@ class Run:
                 opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location=acc.device))
             else:  # resumed without optimizer moments (they are the bulkiest file): warm up again
                 warm_from = state["step"]
-        losses, start, t0 = [], state["step"], time.time()
+        start, t0 = state["step"], time.time()
+        planned = plan["steps"]
+        losses = torch.zeros(max(planned - start, 0), device=acc.device)  # filled in place: no per-step objects
+        refit = self.args.fit and not start and self.deadline < float("inf")
+        mark = (start, t0)
         model.train()
-        bar = range(start, plan["steps"])
+        bar = range(start, planned)
         if not self.quiet:  # imported only here: --quiet runs need no fastprogress (or its fasthtml)
             from fastprogress.fastprogress import progress_bar
             bar = progress_bar(bar, leave=False)
         step = start
         for step in bar:
-            if step >= plan["steps"]:
+            if step >= plan["steps"] or step - start == self.args.chunk:
                 break
             if (step - start) % 25 == 0 and step > start:
                 late = torch.tensor(float(time.time() > self.deadline), device=acc.device)
                 if acc.reduce(late, "sum").item():
                     break
-            if self.args.fit and step == start + 100 and not state["step"] and self.deadline < float("inf"):
-                plan["steps"] = self.fitted_steps(step, plan["steps"], time.time() - t0)
-                self.print(f"{stage}: {plan['steps']} steps fit before the deadline")
+                # Re-fit the plan to the deadline every 250 steps, at the pace of the last 250
+                # (the first steps are slow while kernels are chosen; a pace may drift).
+                if refit and (step - start) % 250 == 100:
+                    plan["steps"] = self.fitted_steps(step, planned, (time.time() - mark[1]) / (step - mark[0]))
+                    mark = (step, time.time())
+                    if step >= plan["steps"]:
+                        break
             progress = (step - warm_from + 1) / plan["warmup"]
-            decay = 0.55 + 0.45 * np.cos(np.pi * step / plan["steps"])  # cosine from 1 to 0.1
+            decay = 0.55 + 0.45 * np.cos(np.pi * min(1.0, step / plan["steps"]))  # cosine from 1 to 0.1
             for group in opt.param_groups:
-                group["lr"] = plan["lr"] * min(1.0, progress) * decay
+                group["lr"] = float(plan["lr"] * min(1.0, progress) * decay)
             loss = loss_of(model, self.generator(stage, step))
             acc.backward(loss)
             acc.clip_grad_norm_(model.parameters(), 1.0)
@@ -149,9 +161,9 @@ class Run:
             opt.zero_grad(set_to_none=True)
             if ema is not None:
                 torch._foreach_lerp_(ema, [p.detach() for p in model.parameters()], 1 - ema_decay)
-            losses.append(loss.detach())  # read back only when logged: a read waits for the GPU
+            losses[step - start] = loss.detach()  # read back only when logged: a read waits for the GPU
             if (step + 1) % self.args.log_every == 0:
-                recent = torch.stack(losses[-self.args.log_every:]).mean().item()
+                recent = losses[max(0, step + 1 - start - self.args.log_every): step + 1 - start].mean().item()
                 self.print(f"{stage} step {step + 1}/{plan['steps']} loss {recent:.4f} ({time.time() - t0:.0f}s)")
                 if not self.quiet:
                     bar.comment = f"loss {recent:.4f}"
@@ -171,7 +183,7 @@ class Run:
                 save_file({n: e.float().contiguous().cpu() for n, e in zip(names, ema)}, folder / "ema.safetensors")
             torch.save(opt.state_dict(), folder / "optimizer.pt")
             self.save_state(stage, state)
-        state["losses"] = torch.stack(losses).tolist() if losses else []
+        state["losses"] = losses[: step - start].tolist()
         state["model"] = acc.unwrap_model(model)
         state["ema"] = ema
         return state
@@ -184,13 +196,15 @@ class Run:
             plan["steps"] = self.state(stage)["steps"]
         return plan
 
-    def fitted_steps(self, step: int, planned: int, seconds: float) -> int:
-        """The step count that ends 20 s before the deadline at the pace of the last 100 steps,
-        at most `planned`; the same on every process."""
+    def fitted_steps(self, step: int, planned: int, seconds_per_step: float) -> int:
+        """The step count that ends 15 s before the deadline at `seconds_per_step`, at most
+        `planned`; the same on every process. Logged when it changes."""
         from accelerate.utils import broadcast
-        fit = step + (self.deadline - time.time() - 20) / (seconds / 100)
-        fit = torch.tensor([min(planned, max(step + 1, int(fit)))], device=self.acc.device)
-        return int(broadcast(fit, from_process=0).item())
+        fit = step + (self.deadline - time.time() - 15) / seconds_per_step
+        fit = torch.tensor([min(planned, max(step, int(fit)))], device=self.acc.device)
+        steps = int(broadcast(fit, from_process=0).item())
+        self.print(f"  {steps} steps fit before the deadline ({1000 * seconds_per_step:.0f} ms a step)")
+        return steps
 
     def save_state(self, stage, state):
         keep = {k: v for k, v in state.items() if k not in ("losses", "model", "ema")}
@@ -303,8 +317,11 @@ def stage_export(run: Run) -> dict:
     """data/tiny-sd (the pipeline, UNet from its EMA weights), data/tiny-clip, data/evaluator."""
     if not run.acc.is_main_process:
         return {}
-    if not run.state("unet")["done"] or not run.state("evaluator")["done"]:
-        raise SystemExit("export needs the unet and evaluator stages finished first")
+    if not run.state("evaluator")["done"] or not run.state("unet")["step"]:
+        raise SystemExit("export needs the evaluator stage finished and the unet stage started")
+    if not run.state("unet")["done"]:  # a run that ran out of time still ships what it learned
+        unet = run.state("unet")
+        run.print(f"warning: exporting the unet's EMA at step {unet['step']} of {unet['steps']}")
     out = Path(run.args.data)
     text, vae = frozen_parts(run)
     unet = new_unet()
@@ -343,6 +360,7 @@ def main(argv=None) -> dict:
     p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
     p.add_argument("--steps", nargs="*", help="override the plan: clip=20 unet.batch=64 unet.lr=3e-4")
     p.add_argument("--minutes", type=float, default=None, help="save and stop after this long (resume later)")
+    p.add_argument("--chunk", type=int, default=None, help="save and stop after this many steps of a stage")
     p.add_argument("--fit", action="store_true",
                    help="with --minutes: shorten a fresh stage's plan to what fits before the deadline")
     p.add_argument("--mixed-precision", default="bf16" if torch.cuda.is_available() else "no",
@@ -365,6 +383,7 @@ def main(argv=None) -> dict:
         if time.time() > run.deadline:
             run.print(f"{stage}: not started, out of time")
             break
+        set_seed(args.seed + STAGES.index(stage))  # the model's initial weights, whatever ran before
         results[stage] = globals()[f"stage_{stage}"](run)
         if stage != "export":
             s = results[stage]

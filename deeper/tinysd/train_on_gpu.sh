@@ -27,8 +27,12 @@ left=$(( BUDGET - ($(date +%s) - start) - 80 ))  # keep 80 s for export and the 
 $TRAIN --stages unet --minutes "$(python3 -c "print($left / 60)")" 2>&1 | tee "$OUT/unet.log"
 $TRAIN --stages export >> "$OUT/unet.log" 2>&1 || tail -n 20 "$OUT/unet.log"
 python3 bench/bench_tiny_sd.py --only accuracy --model "$DATA/tiny-sd" --samples "${SAMPLES:-1000}" --json "$DATA/evaluator/bench.json" 2>&1 | grep -v Loading | tee "$OUT/bench.log"
-# At most 8 files come back: the four logs, the model, the rest, and the UNet's float32 EMA.
+# At most 8 files come back: the model, the rest, the logs, and the float32 weights to resume from.
+C=${CKPT:-checkpoints/tinysd}
 tar czf "$OUT/tiny-sd.tgz" -C "$DATA" tiny-sd
 tar czf "$OUT/extras.tgz" -C "$DATA" tiny-clip evaluator
-cp "${CKPT:-checkpoints/tinysd}/unet/ema.safetensors" "$OUT/unet_ema.safetensors"
+tar czf "$OUT/states.tgz" "$C"/*/state.json
+cp "$C/unet/ema.safetensors" "$OUT/unet_ema.safetensors"
+cp "$C/clip/model.safetensors" "$OUT/clip_model.safetensors"
+for s in clip vae evaluator unet bench; do echo "== $s"; cat "$OUT/$s.log"; done > "$OUT/logs.txt" && rm "$OUT"/*.log
 echo "total $(( $(date +%s) - start )) s"

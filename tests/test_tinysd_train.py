@@ -1,0 +1,83 @@
+"""The training recipe, a few steps of every stage on a small subset on CPU: each loss falls, the
+stages resume exactly where they stopped, and export writes a folder the pipeline loads.
+Nothing here touches the shipped model."""
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from deeper.tinysd import check_model_folder, load_clip
+from deeper.tinysd import train
+
+TINY = ["--subset", "64", "--quiet", "--log-every", "1000", "--steps",
+        "clip=16", "clip.batch=16", "clip.warmup=1", "clip.lr=3e-3",
+        "vae=16", "vae.batch=8", "vae.warmup=1", "vae.lr=2e-3",
+        "evaluator=30", "evaluator.batch=32", "evaluator.warmup=1",
+        "unet=16", "unet.batch=16", "unet.warmup=1", "unet.lr=3e-3"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread, and a shared 2-core machine punishes two."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tinysd")
+    results = train.main(["--checkpoints", str(root / "ckpt"), "--data", str(root / "data"), *TINY])
+    return root, results
+
+
+def falls(losses, k=4):
+    return np.mean(losses[-k:]) < np.mean(losses[:k])
+
+
+@pytest.mark.parametrize("stage", ["clip", "vae", "evaluator", "unet"])
+def test_each_stage_loss_falls(recipe, stage):
+    _, results = recipe
+    state = results[stage]
+    assert state["done"] and len(state["losses"]) == state["steps"]
+    assert falls(state["losses"]), state["losses"]
+
+
+def test_stages_report_their_metrics(recipe):
+    _, results = recipe
+    assert set(results["clip"]["metrics"]) == {"digit", "ink", "background"}
+    assert results["vae"]["metrics"]["test_psnr_db"] > 5
+    assert results["vae"]["metrics"]["scaling_factor"] > 0
+    assert results["evaluator"]["metrics"]["ink"] == 1.0  # the colour read-out needs no training
+
+
+def test_export_writes_a_loadable_pipeline(recipe):
+    from diffusers import StableDiffusionPipeline
+    root, results = recipe
+    folder = check_model_folder(root / "data" / "tiny-sd")
+    pipe = StableDiffusionPipeline.from_pretrained(folder)
+    assert pipe.vae.config.scaling_factor == pytest.approx(results["vae"]["metrics"]["scaling_factor"])
+    unet_ema = load_file(root / "ckpt" / "unet" / "ema.safetensors")
+    name = "conv_in.weight"
+    assert torch.equal(pipe.unet.state_dict()[name], unet_ema[name].half().float())
+    images = pipe("a red 7 on a white background", num_inference_steps=2, height=32, width=32,
+                  output_type="pt").images
+    assert images.shape == (1, 3, 32, 32)
+    clip = load_clip(root / "data" / "tiny-clip", pipe.text_encoder)
+    assert clip.vision_model.config.image_size == 32
+
+
+def test_a_stopped_stage_resumes_exactly(tmp_path):
+    """Stopped after a chunk of steps and resumed, a stage ends with the very
+    weights of an unbroken run: batches and noise are seeded by step, the optimizer is saved."""
+    args = ["--subset", "64", "--quiet", "--stages", "evaluator", "--steps", "evaluator=40", "evaluator.batch=8"]
+    train.main(["--checkpoints", str(tmp_path / "whole"), *args])
+    paused = train.main(["--checkpoints", str(tmp_path / "parts"), "--chunk", "25", *args])
+    assert paused["evaluator"]["step"] == 25 and not paused["evaluator"]["done"]
+    resumed = train.main(["--checkpoints", str(tmp_path / "parts"), *args])
+    assert resumed["evaluator"]["done"]
+    whole = load_file(tmp_path / "whole" / "evaluator" / "model.safetensors")
+    parts = load_file(tmp_path / "parts" / "evaluator" / "model.safetensors")
+    assert all(torch.equal(whole[k], parts[k]) for k in whole)
