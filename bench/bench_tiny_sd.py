@@ -64,24 +64,26 @@ def accuracy_rows(pipe, evaluator, n):
     return rows
 
 
-def timing_rows(pipe, repeats=5):
+def timing_rows(pipe, repeats=5, threads_to_try=None):
     """Seconds for one 32x32 image, 30 steps with guidance, in a warm process (median of repeats),
     with one torch thread and with the default. On a 2-core machine that other work shares, one
     thread wins by far: this model's operations are too small to split, and a thread that loses
     its core makes the other wait."""
     import os
     rows, default = [], torch.get_num_threads()
-    for threads in sorted({1, default}):
+    for threads in threads_to_try or sorted({1, default}):
         torch.set_num_threads(threads)
         generate(pipe, ["a red 7 on a white background"], batch=1)
-        times = []
+        times, cpu = [], []
         for k in range(repeats):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             generate(pipe, ["a red 7 on a white background"], seed=k, batch=1)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+        # CPU seconds: with one thread, about what the wall clock would show on an idle machine
         rows.append((f"one image, 30 steps, guidance 7.5, warm, {threads} thread(s)", repeats,
                      {"median s": statistics.median(times), "min s": min(times),
-                      "load average": os.getloadavg()[0]}))
+                      "median cpu s": statistics.median(cpu), "load average": os.getloadavg()[0]}))
     torch.set_num_threads(default)
     return rows
 
@@ -94,6 +96,7 @@ def main():
                    help="per accuracy row (default 1000 on a GPU, 100 on a CPU)")
     p.add_argument("--only", choices=["accuracy", "timing"])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--threads", type=int, nargs="*", help="torch thread counts to time (default: 1 and the default)")
     p.add_argument("--json", help="also write the rows here")
     args = p.parse_args()
     rows = []
@@ -101,7 +104,7 @@ def main():
         pipe = load(args.model, args.device)
         rows += accuracy_rows(pipe, load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device), args.samples)
     if args.only != "accuracy":
-        rows += timing_rows(load(args.model, "cpu"))
+        rows += timing_rows(load(args.model, "cpu"), threads_to_try=args.threads)
     print(f"| measurement | n | result |\n|---|---|---|")
     for name, n, result in rows:
         print(f"| {name} | {n} | " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
