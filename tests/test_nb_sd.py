@@ -30,7 +30,7 @@ def saved_png_sizes(nb) -> list[tuple[int, int]]:
 def test_pipeline_notebook_shows_each_knob():
     nb = executed(PIPELINE)
     assert text_output(nb, "same-seed").strip() == "same seed, same image: True"
-    assert text_output(nb, "steps").startswith("[3, 16, 50]")
+    assert text_output(nb, "steps").startswith("{'LMS': [3, 16, 50], 'Euler': [3, 16, 50]}")
     for tag in ("first-image", "seeds", "steps", "guidance", "negative", "img2img", "callback"):
         assert has_image(nb, tag), tag
     assert "kept after steps [0, 6, 12, 18, 24, 29]" in text_output(nb, "callback")
@@ -86,6 +86,6 @@ def test_prompt_mixing_ends_are_the_prompts():
     nb = executed(MIXING)
     assert "w = 0 is prompt a: True" in text_output(nb, "ends")
     assert "w = 1 is prompt b: True" in text_output(nb, "ends")
-    assert has_image(nb, "mixes")
+    assert has_image(nb, "mixes") and has_image(nb, "background-mixes")
     weights = [m["state"] for m in widget_states(nb, "FloatSliderModel") if m["state"].get("description") == "w"]
     assert weights and weights[0]["value"] == 0.5

@@ -118,3 +118,18 @@ def test_run_stops_when_asked_and_decodes_where_it_got_to():
 def test_invalid_settings_raise_before_any_work():
     with pytest.raises(ValueError, match="steps"):
         denoise(tiny_parts(), "a 7", steps=0)
+
+
+def test_lms_starting_part_way_takes_a_first_order_step():
+    """Image-to-image starts part way down the schedule: the first step must be Euler's, not 4th order."""
+    lms = make_scheduler("LMS", tiny_parts().scheduler.config)
+    lms.set_timesteps(30)
+    lms.set_begin_index(20)
+    sample, noise = torch.randn(1, 4, 8, 8), torch.randn(1, 4, 8, 8)
+    sigma, next_sigma = lms.sigmas[20], lms.sigmas[21]
+    euler = sample + (next_sigma - sigma) * noise  # derivative = (x - x0) / sigma = the predicted noise
+    assert torch.allclose(lms.step(noise, lms.timesteps[20], sample).prev_sample, euler, atol=1e-6)
+
+
+def test_ddim_does_not_clip_latents():
+    assert make_scheduler("DDIM", tiny_parts().scheduler.config).config.clip_sample is False
