@@ -9,3 +9,10 @@ from deeper.sd.random_parts import random_parts
 @lru_cache(maxsize=None)
 def tiny_parts():
     return random_parts("tiny", seed=0)
+
+
+def saved_tiny_folder(tmp_path_factory, name: str = "tiny"):
+    """`tiny_parts()` saved as a hub-shaped folder (what load_parts and the CLI read)."""
+    folder = tmp_path_factory.mktemp(name) / "tiny"
+    tiny_parts().pipeline().save_pretrained(folder)
+    return folder

@@ -7,14 +7,12 @@ import pytest
 from PIL import Image
 
 from deeper.__main__ import main
-from sd_fixtures import tiny_parts
+from sd_fixtures import saved_tiny_folder
 
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli") / "tiny"
-    tiny_parts().pipeline().save_pretrained(folder)
-    return folder
+    return saved_tiny_folder(tmp_path_factory, "cli")
 
 
 def test_generate_writes_a_png(model_folder, tmp_path, capsys):

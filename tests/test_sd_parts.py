@@ -9,14 +9,12 @@ import deeper.sd.parts as parts_module
 from deeper.paths import TINY_SD
 from deeper.sd import load_parts, run
 from deeper.sd.parts import dtype_keyword
-from sd_fixtures import tiny_parts
+from sd_fixtures import saved_tiny_folder, tiny_parts
 
 
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("model") / "tiny"
-    tiny_parts().pipeline().save_pretrained(folder)
-    return folder
+    return saved_tiny_folder(tmp_path_factory, "model")
 
 
 @pytest.fixture
