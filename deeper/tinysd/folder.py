@@ -101,4 +101,15 @@ def save_model_folder(folder, tokenizer, text_encoder, vae, unet, scheduler,
     # float32 beside a float32 UNet, so the config asks for float32 whatever the file stores.
     config = Path(folder) / "text_encoder" / "config.json"
     config.write_text(json.dumps({**json.loads(config.read_text()), "dtype": "float32"}, indent=2) + "\n")
+    add_sd_scheduler_settings(folder)
     return check_model_folder(folder)
+
+
+# SD v1's scheduler_config.json carries these for the schedulers a student may swap in: without
+# clip_sample=False, DDIMScheduler.from_config clips the latents to [-1, 1] and draws noise.
+SD_SCHEDULER_SETTINGS = {"clip_sample": False, "set_alpha_to_one": False, "skip_prk_steps": True}
+
+
+def add_sd_scheduler_settings(folder) -> None:
+    config = Path(folder) / "scheduler" / "scheduler_config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), **SD_SCHEDULER_SETTINGS}, indent=2) + "\n")
