@@ -30,7 +30,7 @@ class Schedule:
 
     def __init__(self, alphas_cumprod: torch.Tensor, config: dict | None = None):
         self.config = dict(config or {})  # the scheduler config it came from, for saving students
-        # index 0 holds CLEAN (ᾱ = 1), index t + 1 holds timestep t
+        self._on_device = {}        # index 0 holds CLEAN (ᾱ = 1), index t + 1 holds timestep t
         abar = torch.cat([torch.ones(1, dtype=torch.float64), alphas_cumprod.to(torch.float64)])
         self.alpha = abar.sqrt().float()
         self.sigma = (1 - abar).sqrt().float()
@@ -44,14 +44,22 @@ class Schedule:
         return len(self.alpha) - 1
 
     def __call__(self, t, like: torch.Tensor | None = None):
-        """(α_t, σ_t), shaped to broadcast against `like` (a batch of latents) when given."""
-        index = torch.as_tensor(t, dtype=torch.long) + 1
-        alpha, sigma = self.alpha[index.cpu()], self.sigma[index.cpu()]
+        """(α_t, σ_t), shaped to broadcast against `like` (a batch of latents) when given. Looked up
+        on the device of `t` (or of `like`): no copy back to the CPU, so no wait for the GPU."""
+        index = torch.as_tensor(t, dtype=torch.long)
+        device = like.device if like is not None else index.device
+        alpha, sigma = self._tables(device)
+        index = index.to(device) + 1
+        alpha, sigma = alpha[index], sigma[index]
         if like is not None:
             shape = (-1,) + (1,) * (like.ndim - 1) if alpha.ndim else ()
-            alpha = alpha.to(like.device, like.dtype).reshape(shape)
-            sigma = sigma.to(like.device, like.dtype).reshape(shape)
+            alpha, sigma = alpha.to(like.dtype).reshape(shape), sigma.to(like.dtype).reshape(shape)
         return alpha, sigma
+
+    def _tables(self, device):
+        if device not in self._on_device:
+            self._on_device[device] = (self.alpha.to(device), self.sigma.to(device))
+        return self._on_device[device]
 
 
 # The three parameterisations of one prediction, given z_t = α x + σ ε.

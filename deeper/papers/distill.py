@@ -35,8 +35,9 @@ PLANS = {
     # round 0 makes the one-evaluation v-student match the guided teacher; then 64 -> 32 -> ... -> 1
     "progressive": [Phase("round0", 0, 2.0)] + [Phase(str(n), n) for n in (32, 16, 8, 4)]
                    + [Phase(str(n), n, 1.5) for n in (2, 1)],
-    # stage 1 learns the guided output for every w; stage 2 halves 32 -> 16 -> 8 -> 4 -> 2
-    "guided": [Phase("stage1", 0, 2.0)] + [Phase(str(n), n) for n in (16, 8, 4)] + [Phase("2", 2, 1.5)],
+    # stage 1 learns the guided output for every w (the hardest phase: the longest); stage 2 halves
+    # 32 -> 16 -> 8 -> 4 -> 2
+    "guided": [Phase("stage1", 0, 3.0)] + [Phase(str(n), n) for n in (16, 8, 4)] + [Phase("2", 2, 1.5)],
 }
 
 
@@ -75,8 +76,9 @@ def frozen(student: Student) -> Student:
 
 def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, deadline: float = float("inf"),
         batch_size: int = 1024, lr: float = 2e-4, guidance_scale: float = 7.5, guidance_range=GUIDANCE_RANGE,
-        teacher_steps: int = 64, device: str | None = None, log=print) -> bool:
-    """Train `plan`'s phases in order under `out/plan/`; True when all are done."""
+        teacher_steps: int = 64, device: str | None = None, log=print, from_phase: str | None = None) -> bool:
+    """Train `plan`'s phases in order under `out/plan/`; True when all are done. With `from_phase`,
+    start there: the phase before it must be done (only its student is read)."""
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = True  # TF32: its 10-bit mantissa is ample for the targets
     folder = Path(out) / plan
@@ -89,11 +91,16 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
     embeddings = torch.cat([encode_prompt(parts, c) for c in _chunks(saved["captions"], 1024)]).float()
     teacher = Teacher(parts.unet, schedule, encode_prompt(parts, [""]).float())
     phases = PLANS[plan]
+    previous_unet = parts.unet
+    if from_phase:
+        k = [p.name for p in phases].index(from_phase)
+        teacher = frozen(load_student(folder / phases[k - 1].name, device))
+        previous_unet, phases = teacher.unet, phases[k:]
     steps = _phase_steps(folder, plan, phases, seconds, parts, schedule, latents, embeddings, batch_size,
                          guidance_scale, guidance_range)
     if plan == "guided":
-        teacher_steps = 2 * phases[1].n_student_steps
-    previous_unet, per_step = parts.unet, None
+        teacher_steps = 2 * PLANS[plan][1].n_student_steps
+    per_step = None
     for k, phase in enumerate(phases):
         phase_dir = folder / phase.name
         if (phase_dir / "student.json").exists():
@@ -145,7 +152,8 @@ def _phase_steps(folder, plan, phases, seconds, parts, schedule, latents, embedd
         return json.loads(path.read_text())["steps"]
     probe = Student(student_unet(parts.unet, takes_guidance=plan == "guided"), schedule)
     teacher = Teacher(parts.unet, schedule, encode_prompt(parts, [""]).float())
-    loss = phase_loss(plan, phases[1], probe, teacher, schedule, guidance_scale, guidance_range)
+    dearest = next(p for p in PLANS[plan] if p.n_student_steps)  # a progressive round: two teacher calls
+    loss = phase_loss(plan, dearest, probe, teacher, schedule, guidance_scale, guidance_range)
     data = batches(latents, embeddings, batch_size)
     optimizer = torch.optim.Adam(probe.unet.parameters(), lr=0.0)
     for i in range(25):
@@ -183,9 +191,10 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--guidance-scale", type=float, default=7.5, help="the progressive teacher's guidance")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--from-phase", default=None, help="start at this phase (the one before it must be done)")
     args = parser.parse_args(argv)
     done = run(args.plan, args.out, args.data, args.model, args.seconds, time.time() + args.stop_after,
-               args.batch_size, args.lr, args.guidance_scale, device=args.device)
+               args.batch_size, args.lr, args.guidance_scale, device=args.device, from_phase=args.from_phase)
     print("done" if done else "stopped: run again to resume")
 
 if __name__ == "__main__":
