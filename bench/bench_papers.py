@@ -5,6 +5,8 @@ test digits. Prints the tables and the ratios the issue's targets are stated in.
     python bench/bench_papers.py                          # all three (Imagic takes a while on a CPU)
     python bench/bench_papers.py --only progressive guided --samples 1000
     python bench/bench_papers.py --only imagic --images 20 --json imagic.json
+    python bench/bench_papers.py --only imagic --image-range 0 10 --log a.jsonl   # split between processes,
+    python bench/bench_papers.py --summarise a.jsonl b.jsonl                      # then put together
 """
 
 import argparse
@@ -53,19 +55,31 @@ def guided(parts, evaluator, bench):
     return rows
 
 
-def imagic(parts, evaluator, images, settings):
+def imagic(parts, evaluator, images, settings, first=0, last=None, log=None):
     start = time.time()
-    runs = imagic_runs(parts, evaluator, images, settings,
-                       progress=lambda i, n: print(f"  imagic {i}/{n}  {time.time() - start:.0f} s", flush=True))
+
+    def progress(run):
+        print(f"  image {run['image']:2d} {run['edit']:<10} {time.time() - start:5.0f} s  "
+              f"target and the rest kept along η: {' '.join(f'{p:.1f}' for p in run['hit_and_kept'])}", flush=True)
+        if log:
+            with open(log, "a") as f:
+                f.write(json.dumps(run) + "\n")
+
+    runs = imagic_runs(parts, evaluator, images, settings, progress=progress, images=range(first, last or images))
+    summarise(runs)
+    return {"runs": runs, "summary": imagic_summary(runs)}
+
+
+def summarise(runs):
     summary = imagic_summary(runs)
     for row in summary:
-        print(f"  {row['edit']:<11} best η {row['best_eta']:.1f}: target and the rest kept in "
-              f"{row['share_at_best_eta']:.0%} of images (target read in {row['target_read_at_best_eta']:.0%}), "
-              f"some η of their own in {row['images_with_some_eta']:.0%}; distance {row['distance_at_best_eta']:.3f}")
+        print(f"  {row['edit']:<11} best η {row['best_eta']:.2f}: target and the rest kept in "
+              f"{row['share_at_best_eta']:.0%} of {row['images']} images (target read in "
+              f"{row['target_read_at_best_eta']:.0%}), some η of their own in {row['images_with_some_eta']:.0%}; "
+              f"distance to the input {row['distance_at_best_eta']:.3f}")
     met = sum(r["share_at_best_eta"] >= 0.9 for r in summary)
     print(f"target (>= 3 of 4 edit kinds at >= 0.9 with the rest unchanged, one η per kind): {met} of 4 -> "
           f"{'met' if met >= 3 else 'missed'}")
-    return {"runs": runs, "summary": summary}
 
 
 def main():
@@ -74,10 +88,17 @@ def main():
                         default=["progressive", "guided", "imagic"])
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--images", type=int, default=20)
+    parser.add_argument("--image-range", type=int, nargs=2, default=None, metavar=("FIRST", "STOP"),
+                        help="run only these of the --images test digits (to split the work between processes)")
+    parser.add_argument("--log", default=None, help="append each Imagic run to this JSON-lines file")
+    parser.add_argument("--summarise", nargs="+", default=None, help="summarise JSON-lines files of Imagic runs and stop")
     parser.add_argument("--timing-repeats", type=int, default=5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    if args.summarise:
+        summarise([json.loads(line) for path in args.summarise for line in open(path)])
+        return
     parts = load_parts("tiny-sd", device=args.device, dtype=torch.float32, progress=False)
     evaluator = load_evaluator(device=args.device)
     print(f"device: {args.device}, {args.samples} held-out prompts, seconds are one image at batch 1\n")
@@ -91,7 +112,8 @@ def main():
             print()
     if "imagic" in args.only:
         print(f"== Imagic, {args.images} test digits x 4 edits ==")
-        results["imagic"] = imagic(parts, evaluator, args.images, ImagicSettings())
+        first, stop = args.image_range or (0, args.images)
+        results["imagic"] = imagic(parts, evaluator, args.images, ImagicSettings(), first, stop, args.log)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -136,7 +136,8 @@ def load_student(folder: Path, device="cpu", base_unet=None) -> Student:
             raise ValueError(f"{folder} stores its UNet as a difference from {info.get('base')!r}: load it through Family")
         unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(folder / "unet"))
         shapes = {k: v.shape for k, v in unet.state_dict().items()}
-        unet.load_state_dict(unpack(load_file(folder / "unet" / PACKED), base_unet.state_dict(), shapes))
+        base = {k: v.cpu() for k, v in base_unet.state_dict().items()}  # unpacked on the CPU, then moved
+        unet.load_state_dict(unpack(load_file(folder / "unet" / PACKED), base, shapes))
     else:
         unet = UNet2DConditionModel.from_pretrained(folder / "unet", dtype=torch.float32)
     scheduler = DDIMScheduler.from_pretrained(folder / "scheduler")

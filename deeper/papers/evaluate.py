@@ -116,25 +116,27 @@ def imagic_inputs(n: int, seed: int = 0):
     return render(alpha[rows], PALETTE_RGB[ink], PALETTE_RGB[background]), y[rows], ink, background
 
 
-def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0, progress=None):
-    """Imagic on `n` test digits, each with the four edits: one dict per (image, edit) with the
-    target prompt and the sweep's per-η shares."""
-    etas = list(np.linspace(0, 1.4, 15).round(3)) if etas is None else list(etas)
-    images, digits, inks, backgrounds = imagic_inputs(n, seed)
+def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0, progress=None,
+                images: range | None = None):
+    """Imagic on `n` test digits (or the `images` among them), each with the four edits: one dict
+    per (image, edit) with the target prompt and the sweep's per-η shares. `progress(run)` after each."""
+    etas = list(np.linspace(0, 2, 9).round(3)) if etas is None else list(etas)
+    pixels, digits, inks, backgrounds = imagic_inputs(n, seed)
     rng = np.random.default_rng(seed + 1)
+    values = [(rng.integers(0, 8), rng.integers(0, 8)) for _ in range(n)]  # fixed per image, whichever are run
     runs = []
-    for k in range(n):
+    for k in images or range(n):
         ink, bg = COLOURS[inks[k]], COLOURS[backgrounds[k]]
         other = [c for c in COLOURS if c not in (ink, bg)]
-        values = {"ink": rng.choice(other), "background": rng.choice(other), "thickness": "thick", "slant": "slanted"}
+        targets = {"ink": other[values[k][0]], "background": other[values[k][1]], "thickness": "thick", "slant": "slanted"}
         for kind in EDITS:
-            edit = make_edit(kind, int(digits[k]), ink, bg, str(values[kind]))
-            imagic = Imagic(parts, images[k:k + 1], edit.prompt, settings).fit()
+            edit = make_edit(kind, int(digits[k]), ink, bg, targets[kind])
+            imagic = Imagic(parts, pixels[k:k + 1], edit.prompt, settings).fit()
             result = sweep(imagic, evaluator, edit, etas, seeds)
             runs.append({"image": k, "edit": kind, "prompt": edit.prompt, "etas": etas, "hit": result.hit,
                          "hit_and_kept": result.hit_and_kept, "distance": result.distance})
             if progress:
-                progress(len(runs), 4 * n)
+                progress(runs[-1])
     return runs
 
 

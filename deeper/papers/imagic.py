@@ -25,12 +25,14 @@ from .generate import starting_noise
 
 @dataclass
 class ImagicSettings:
+    # Tried on the tiny SD: B at 300 steps of 1e-4 made the model reproduce the input from any
+    # embedding (no edit at any η); A at 100 steps of 1e-3 left e_opt unable to reconstruct it.
     embedding_steps: int = 300    # stage A: Adam steps on e (SD: 1000 at lr 2e-3; diffusers' example 500 at 1e-3)
-    embedding_lr: float = 1e-3
-    unet_steps: int = 300         # stage B: Adam steps on the UNet (SD: 1500 at lr 5e-7, for 860M weights)
-    unet_lr: float = 1e-4
+    embedding_lr: float = 2e-3
+    unet_steps: int = 150         # stage B: Adam steps on the UNet (SD: 1500 at lr 5e-7, for 860M weights)
+    unet_lr: float = 5e-5
     batch_size: int = 16          # noise draws of the one image per optimisation step
-    sample_steps: int = 32        # stage C: DDIM steps
+    sample_steps: int = 16        # stage C: DDIM steps
     guidance_scale: float = 7.5
     seed: int = 0
 
@@ -140,7 +142,8 @@ class Imagic:
         if self.unet is None:
             raise ValueError("run fit() first: stages A and B make e_opt and the fine-tuned UNet")
         seeds = [self.settings.seed] if seeds is None else list(seeds)
-        etas = torch.as_tensor(list(etas), dtype=torch.float32).repeat_interleave(len(seeds)).reshape(-1, 1, 1)
+        etas = torch.as_tensor(list(etas), dtype=torch.float32, device=self.e_tgt.device)
+        etas = etas.repeat_interleave(len(seeds)).reshape(-1, 1, 1)
         cond = interpolate(self.e_tgt, self.e_opt, etas)
         noise = torch.cat([starting_noise(self.parts, 1, seed) for seed in seeds]).repeat(len(cond) // len(seeds), 1, 1, 1)
         teacher = Teacher(self.unet, self.schedule, self.uncond)
@@ -168,7 +171,7 @@ def sweep(imagic: Imagic, evaluator, edit, etas, seeds=(0,)) -> Sweep:
     """Run stage C along `etas` and judge each image with `edit` (a deeper.papers.attributes.Edit)."""
     from .attributes import read_attributes
 
-    images = imagic.edit(etas, seeds)
+    images = imagic.edit(etas, seeds).cpu()
     found = read_attributes(evaluator, images)
     source = read_attributes(evaluator, imagic.pixels)
     hit, kept = edit.hit(found), edit.kept(found, source)
