@@ -1,6 +1,8 @@
 """Executing course notebooks with papermill, once per test session, and reading what they computed."""
 
+import base64
 import json
+import re
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -65,3 +67,18 @@ def widget_states(nb, model_name: str | None = None) -> list[dict]:
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     models = [m for m in state.values()]
     return [m for m in models if model_name is None or m.get("model_name") == model_name]
+
+
+def png_of(model: dict) -> bytes:
+    """An Image widget's saved value: inline base64, or its first binary buffer."""
+    value = model["state"].get("value")
+    if isinstance(value, str) and value:
+        return base64.b64decode(value)
+    buffers = model.get("buffers") or [{}]
+    return base64.b64decode(buffers[0].get("data", ""))
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The body of a `deeper.papers.evaluate.format_table` table (header and rule skipped), split into cells."""
+    lines = text.strip().splitlines()
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[2:]]

@@ -107,8 +107,10 @@ class Run:
         folder, acc = self.stage_dir(stage), self.acc
         state = self.state(stage)
         plan = self._plans[stage] = self.plan(stage)
-        if state["step"]:
-            model.load_state_dict(load_file(folder / "model.safetensors"))
+        if state["step"]:  # resumed; from the EMA weights where the raw ones were left behind (they
+            # and the EMA together can be too big to carry to the GPU machine: fine-tuning starts from the EMA)
+            raw = folder / "model.safetensors"
+            model.load_state_dict(load_file(raw if raw.is_file() else folder / "ema.safetensors"))
         ema = None
         if ema_decay is not None:
             ema = [p.detach().clone() for p in model.parameters()]
