@@ -17,6 +17,7 @@ import torch
 
 from deeper.papers.evaluate import (Benchmark, format_table, guided_rows, imagic_runs, imagic_summary,
                                     progressive_rows)
+from deeper.papers.guided import target_comparison
 from deeper.papers.imagic import ImagicSettings
 from deeper.papers.students import Family, teacher_of
 from deeper.sd import load_parts
@@ -48,8 +49,8 @@ def progressive(parts, evaluator, bench):
 def guided(parts, evaluator, bench):
     rows = guided_rows(bench, teacher_of(parts), Family("guided", parts.unet))
     print(format_table(rows))
-    target, four = find(rows, "teacher", 32, 7.5), find(rows, "guided", 4, 7.5)
-    gap, fewer = 100 * (four["accuracy"] - target["accuracy"]), target["unet_evals"] / four["unet_evals"]
+    target = target_comparison(rows)
+    gap, fewer = target["points"], target["fewer"]
     print(f"\ntarget (4 steps within 3 points of the teacher's 32 at guidance 7.5, >= 16x fewer evaluations): "
           f"{gap:+.1f} points, {fewer:.0f}x fewer -> {'met' if gap >= -3 and fewer >= 16 else 'missed'}")
     return rows
