@@ -115,3 +115,53 @@ def test_prompt_panel_generates_and_step_slider_scrubs(page, lab):
     _changed(page, ".deeper-step-latents", "src", latents_before)
     assert info.inner_text() != info_before
     screenshot(slider.locator("xpath=../.."), "step_slider")
+
+
+def _focus_slider(page, selector: str):
+    """Click a slider's handle, as a student would before using the arrow keys."""
+    page.locator(selector).scroll_into_view_if_needed()
+    page.locator(f"{selector} .noUi-handle, {selector} .ui-slider-handle").first.click()
+
+
+def _shows(page, text: str, timeout_ms: int = 120_000):
+    page.wait_for_function("(text) => document.body.innerText.includes(text)", arg=text, timeout=timeout_ms)
+
+
+def test_side_by_side_follows_the_steps_slider(page, lab):
+    open_and_run(page, lab, "20_progressive_distillation.ipynb")
+    wait_for_idle(page)
+    assert not cell_errors(page)
+    widget = page.locator(".deeper-student-image").locator("xpath=../../..")
+    assert page.locator(".deeper-error").count() == 0
+    _shows(page, "progressive student · 4 steps")
+    teacher_before = page.locator(".deeper-teacher-image").get_attribute("src")
+
+    # 4 -> 3 steps: no student was distilled for 3, and the widget says so instead of failing.
+    _focus_slider(page, ".deeper-steps")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector(".deeper-error")
+    assert "3 steps" in page.locator(".deeper-error").first.inner_text()
+    _changed(page, ".deeper-teacher-image", "src", teacher_before)  # the teacher still draws at 3 steps
+
+    # 3 -> 2 steps: the 2-step student draws, and the message goes.
+    page.keyboard.press("ArrowLeft")
+    _shows(page, "progressive student · 2 steps")
+    page.wait_for_function("() => !document.querySelector('.deeper-error')")
+    screenshot(widget, "side_by_side")
+
+
+def test_imagic_explorer_moves_along_eta(page, lab):
+    open_and_run(page, lab, "22_imagic.ipynb")
+    wait_for_idle(page, timeout_ms=600_000)
+    assert not cell_errors(page)
+    widget = page.locator(".deeper-eta").locator("xpath=..")
+    _shows(page, "η = 1 · target read in")
+    edit_before = page.locator(".deeper-imagic-output").get_attribute("src")
+    curves_before = page.locator(".deeper-imagic-curves").get_attribute("src")
+    _focus_slider(page, ".deeper-eta")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    _shows(page, "η = 1.5 · target read in")  # two steps of 0.25 along the slider
+    _changed(page, ".deeper-imagic-output", "src", edit_before)
+    _changed(page, ".deeper-imagic-curves", "src", curves_before)  # the marker on the curves moves with η
+    screenshot(widget, "imagic_explorer")

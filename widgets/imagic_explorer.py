@@ -16,6 +16,7 @@ from deeper.tinysd.dataset import PALETTE_RGB, pad, render
 from .common import MessageLine, figure_png, png_bytes, shows_errors
 
 SIDE = 160
+PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px"}  # fixed, so that a long caption cannot stretch one picture
 STYLE_VALUES = {"thickness": ["thick"], "slant": ["slanted"]}
 
 
@@ -56,7 +57,8 @@ class ImagicExplorer(W.VBox):
         self.fit_button = W.Button(description="Fit (stages A and B)", button_style="primary")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="fitting")
         self.eta = W.SelectionSlider(options=self.etas, value=self.etas[0], description="η", continuous_update=True)
-        self.input_image, self.edit_image, self.curves = W.Image(format="png"), W.Image(format="png"), W.Image(format="png")
+        self.input_image, self.edit_image = W.Image(format="png", layout=PICTURE), W.Image(format="png", layout=PICTURE)
+        self.curves = W.Image(format="png", layout={"width": "400px"})
         self.edit_caption = W.HTML()
         self.message = MessageLine()
         for widget, dom in [(self.index, "deeper-imagic-index"), (self.edit, "deeper-imagic-edit"),

@@ -16,6 +16,7 @@ from deeper.papers.students import FAMILIES, STUDENTS, Family, teacher_of
 from .common import MessageLine, png_bytes, shows_errors
 
 SIDE = 160  # pixels: each picture's side on screen
+PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px"}  # fixed, so that a long caption cannot stretch one picture
 REFERENCE_STEPS = 64
 
 
@@ -35,7 +36,7 @@ class SideBySide(W.VBox):
         self.steps = W.IntSlider(value=steps, min=1, max=REFERENCE_STEPS, description="steps", continuous_update=False)
         self.guidance = W.FloatSlider(value=guidance_scale, min=0.0, max=15.0, step=0.5, description="guidance",
                                       continuous_update=False)
-        self.teacher_image, self.student_image, self.reference_image = (W.Image(format="png") for _ in range(3))
+        self.teacher_image, self.student_image, self.reference_image = (W.Image(format="png", layout=PICTURE) for _ in range(3))
         self.teacher_caption, self.student_caption, self.reference_caption = (W.HTML() for _ in range(3))
         self.message = MessageLine()
         for widget, dom in [(self.family, "deeper-family"), (self.prompt, "deeper-prompt"), (self.seed, "deeper-seed"),
@@ -43,7 +44,7 @@ class SideBySide(W.VBox):
                             (self.teacher_image, "deeper-teacher-image"), (self.student_image, "deeper-student-image"),
                             (self.reference_image, "deeper-reference-image")]:
             widget.add_class(dom)
-        column = lambda image, caption: W.VBox([image, caption])  # noqa: E731
+        column = lambda image, caption: W.VBox([image, caption], layout={"margin": "0 24px 0 0"})  # noqa: E731
         self.children = [
             W.HBox([self.family, self.prompt]), W.HBox([self.steps, self.guidance, self.seed]),
             W.HBox([column(self.teacher_image, self.teacher_caption), column(self.student_image, self.student_caption),

@@ -104,7 +104,8 @@ def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.
 
 def imagic_inputs(n: int, seed: int = 0):
     """`n` MNIST test digits in random palette colours, neither thick nor slanted already (so every
-    edit, thickening and slanting too, has somewhere to go): (images (n, 3, 32, 32), digits, inks, backgrounds)."""
+    edit, thickening and slanting too, has somewhere to go): (images (n, 3, 32, 32), digits, inks,
+    backgrounds, rows), `rows` being their places in the test split (the explorer's "test digit")."""
     _, _, (x, y) = load_mnist()
     rng = np.random.default_rng(seed)
     alpha = pad(x)
@@ -113,7 +114,7 @@ def imagic_inputs(n: int, seed: int = 0):
     rows = rng.choice(plain, n, replace=False)
     ink = rng.integers(0, len(COLOURS), n)
     background = (ink + rng.integers(1, len(COLOURS), n)) % len(COLOURS)
-    return render(alpha[rows], PALETTE_RGB[ink], PALETTE_RGB[background]), y[rows], ink, background
+    return render(alpha[rows], PALETTE_RGB[ink], PALETTE_RGB[background]), y[rows], ink, background, rows
 
 
 def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0, progress=None,
@@ -121,7 +122,7 @@ def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(
     """Imagic on `n` test digits (or the `images` among them), each with the four edits: one dict
     per (image, edit) with the target prompt and the sweep's per-η shares. `progress(run)` after each."""
     etas = list(np.linspace(0, 2, 9).round(3)) if etas is None else list(etas)
-    pixels, digits, inks, backgrounds = imagic_inputs(n, seed)
+    pixels, digits, inks, backgrounds, _ = imagic_inputs(n, seed)
     rng = np.random.default_rng(seed + 1)
     values = [(rng.integers(0, 8), rng.integers(0, 8)) for _ in range(n)]  # fixed per image, whichever are run
     runs = []
