@@ -4,6 +4,7 @@ prompts, guidance, and the time of one image on this CPU. Prints a table.
     python bench/bench_tiny_sd.py                      # everything (the accuracy rows want a GPU)
     python bench/bench_tiny_sd.py --only accuracy      # on the GPU machine
     python bench/bench_tiny_sd.py --only timing        # on the laptop CPU
+    python bench/bench_tiny_sd.py --only samplers --samples 300   # LMS against the other samplers at guidance 7.5
 """
 
 import argparse
@@ -39,11 +40,16 @@ def generate(pipe, prompts, negative=None, guidance=GUIDANCE, seed=0, batch=500)
     return torch.cat(out)
 
 
+def held_out(n):
+    """(prompts, specs): the same `n` held-out prompts for every row."""
+    pairs = held_out_prompts(n, seed=1234)
+    return [p for p, _ in pairs], [s for _, s in pairs]
+
+
 def accuracy_rows(pipe, evaluator, n):
     from deeper.tinysd.captions import COLOURS, HELD_OUT_TEMPLATES, fill
     rows = []
-    pairs = held_out_prompts(n, seed=1234)
-    prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
+    prompts, specs = held_out(n)
     for g in (GUIDANCE, 3.0, 1.0):
         images = generate(pipe, prompts, guidance=g)
         rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {g}", n, evaluator.prompt_accuracy(images, specs)))
@@ -88,22 +94,36 @@ def timing_rows(pipe, repeats=5, threads_to_try=None):
     return rows
 
 
+def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver")):
+    """Held-out accuracy at guidance 7.5 with each sampler in turn: same prompts, same starting noise."""
+    from deeper.sd import make_scheduler
+    prompts, specs = held_out(n)
+    shipped, rows = pipe.scheduler, []
+    for name in names:
+        pipe.scheduler = make_scheduler(name, shipped.config)
+        rows.append((f"held-out prompts, {STEPS} {name} steps, guidance {GUIDANCE}", n,
+                     evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
+    pipe.scheduler = shipped
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=str(TINY_SD))
     p.add_argument("--evaluator", help="default: the evaluator folder beside the model's")
     p.add_argument("--samples", type=int, default=1000 if torch.cuda.is_available() else 100,
                    help="per accuracy row (default 1000 on a GPU, 100 on a CPU)")
-    p.add_argument("--only", choices=["accuracy", "timing"])
+    p.add_argument("--only", choices=["accuracy", "timing", "samplers"])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, nargs="*", help="torch thread counts to time (default: 1 and the default)")
     p.add_argument("--json", help="also write the rows here")
     args = p.parse_args()
     rows = []
-    if args.only != "timing":
+    if args.only in (None, "accuracy", "samplers"):
         pipe = load(args.model, args.device)
-        rows += accuracy_rows(pipe, load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device), args.samples)
-    if args.only != "accuracy":
+        evaluator = load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device)
+        rows += (sampler_rows if args.only == "samplers" else accuracy_rows)(pipe, evaluator, args.samples)
+    if args.only in (None, "timing"):
         rows += timing_rows(load(args.model, "cpu"), threads_to_try=args.threads)
     print(f"| measurement | n | result |\n|---|---|---|")
     for name, n, result in rows:
