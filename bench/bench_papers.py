@@ -16,8 +16,7 @@ import time
 import torch
 
 from deeper.papers.evaluate import (Benchmark, format_table, guided_rows, imagic_runs, imagic_summary,
-                                    progressive_rows)
-from deeper.papers.guided import target_comparison
+                                    progressive_rows, target_comparison)
 from deeper.papers.imagic import ImagicSettings
 from deeper.papers.students import Family, teacher_of
 from deeper.sd import load_parts

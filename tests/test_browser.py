@@ -10,6 +10,12 @@ from browser import browser, cell_errors, lab, open_and_run, page, screenshot, w
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def _focus_slider(page, selector: str):
+    """Click a slider's handle, as a student would before using the arrow keys."""
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.locator(f"{selector} .noUi-handle, {selector} .ui-slider-handle").first.click()
+
+
 def test_matrix_inspector_responds_in_jupyterlab(page, lab):
     open_and_run(page, lab, "01_mnist_lists_and_generators.ipynb")
     wait_for_idle(page)
@@ -22,8 +28,7 @@ def test_matrix_inspector_responds_in_jupyterlab(page, lab):
     before_image = page.locator(".deeper-heatmap").get_attribute("src")
 
     # Move the row slider with the keyboard, as a student would after clicking its handle.
-    handle = page.locator(".deeper-row .noUi-handle, .deeper-row .ui-slider-handle").first
-    handle.click()
+    _focus_slider(page, ".deeper-row")
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('.deeper-expression').innerText.includes('img[23][15]')")
@@ -110,17 +115,11 @@ def test_prompt_panel_generates_and_step_slider_scrubs(page, lab):
     _changed(page, ".deeper-step-latents", "src", frame_before)  # it follows the panel's new run
     latents_before = page.locator(".deeper-step-latents").get_attribute("src")
     info_before = info.inner_text()
-    slider.locator(".noUi-handle, .ui-slider-handle").first.click()
+    _focus_slider(page, ".deeper-step")
     page.keyboard.press("Home")
     _changed(page, ".deeper-step-latents", "src", latents_before)
     assert info.inner_text() != info_before
     screenshot(slider.locator("xpath=../.."), "step_slider")
-
-
-def _focus_slider(page, selector: str):
-    """Click a slider's handle, as a student would before using the arrow keys."""
-    page.locator(selector).scroll_into_view_if_needed()
-    page.locator(f"{selector} .noUi-handle, {selector} .ui-slider-handle").first.click()
 
 
 def _shows(page, text: str, timeout_ms: int = 120_000):

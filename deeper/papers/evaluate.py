@@ -102,6 +102,18 @@ def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.
     return rows
 
 
+def target_comparison(rows: list[dict], steps: int = 4, guidance_scale: float = 7.5, teacher_steps: int = 32) -> dict:
+    """From `guided_rows`' rows: the guided student at `steps` against the teacher's guided
+    accuracy at `teacher_steps`, both at `guidance_scale`: the two rows, the gap in accuracy points
+    (student minus teacher) and how many times fewer UNet evaluations the student makes."""
+    def find(model, n):
+        return next(r for r in rows if r["model"].startswith(model) and r["steps"] == n and r["guidance"] == guidance_scale)
+
+    teacher, student = find("teacher", teacher_steps), find("guided student", steps)
+    return {"teacher": teacher, "student": student, "points": 100 * (student["accuracy"] - teacher["accuracy"]),
+            "fewer": teacher["unet_evals"] / student["unet_evals"]}
+
+
 def imagic_inputs(n: int, seed: int = 0):
     """`n` MNIST test digits in random palette colours, neither thick nor slanted already (so every
     edit, thickening and slanting too, has somewhere to go): (images (n, 3, 32, 32), digits, inks,
@@ -124,7 +136,8 @@ def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(
     etas = list(np.linspace(0, 2, 9).round(3)) if etas is None else list(etas)
     pixels, digits, inks, backgrounds, _ = imagic_inputs(n, seed)
     rng = np.random.default_rng(seed + 1)
-    values = [(rng.integers(0, 8), rng.integers(0, 8)) for _ in range(n)]  # fixed per image, whichever are run
+    others = len(COLOURS) - 2  # the colours neither ink nor background
+    values = [(rng.integers(0, others), rng.integers(0, others)) for _ in range(n)]  # fixed per image, whichever are run
     runs = []
     for k in images or range(n):
         ink, bg = COLOURS[inks[k]], COLOURS[backgrounds[k]]

@@ -46,15 +46,3 @@ def checked_guidance(student, guidance_scale: float) -> float:
         warnings.warn(f"this student was distilled at guidance {info['guidance_scale']} only; "
                       f"{guidance_scale} makes no difference to it", stacklevel=2)
     return guidance_scale
-
-
-def target_comparison(rows: list[dict], steps: int = 4, guidance_scale: float = 7.5, teacher_steps: int = 32) -> dict:
-    """From `evaluate.guided_rows`' rows: the guided student at `steps` against the teacher's guided
-    accuracy at `teacher_steps`, both at `guidance_scale`: the two rows, the gap in accuracy points
-    (student minus teacher) and how many times fewer UNet evaluations the student makes."""
-    def find(model, n):
-        return next(r for r in rows if r["model"].startswith(model) and r["steps"] == n and r["guidance"] == guidance_scale)
-
-    teacher, student = find("teacher", teacher_steps), find("guided student", steps)
-    return {"teacher": teacher, "student": student, "points": 100 * (student["accuracy"] - teacher["accuracy"]),
-            "fewer": teacher["unet_evals"] / student["unet_evals"]}
