@@ -5,6 +5,7 @@ prompts, guidance, and the time of one image on this CPU. Prints a table.
     python bench/bench_tiny_sd.py --only accuracy      # on the GPU machine
     python bench/bench_tiny_sd.py --only timing        # on the laptop CPU
     python bench/bench_tiny_sd.py --only samplers --samples 300   # LMS against the other samplers at guidance 7.5
+    python bench/bench_tiny_sd.py --only styles --samples 200     # do "thin", "thick", "slanted" draw?
 """
 
 import argparse
@@ -70,6 +71,25 @@ def accuracy_rows(pipe, evaluator, n):
     return rows
 
 
+def style_rows(pipe, evaluator, n):
+    """Do style words draw? The training phrasing with and without each word, random digits and
+    colours; the share of images whose measured strokes earn thin, thick and slanted (the dataset's
+    thresholds, so a word at 100% is drawn every time, and a deaf model leaves each row alike)."""
+    from deeper.papers.attributes import TEMPLATE, read_attributes
+    from deeper.tinysd.captions import COLOURS, fill, random_colours
+    from deeper.tinysd.dataset import SLANTED, THICK, THIN
+    rng = __import__("numpy").random.default_rng(7)
+    digits, (inks, bgs) = rng.integers(0, 10, n), random_colours(rng, n)
+    rows = []
+    for style in ("", "thin", "thick", "slanted"):
+        prompts = [fill(TEMPLATE, int(d), COLOURS[i], COLOURS[b], style, rng) for d, i, b in zip(digits, inks, bgs)]
+        a = read_attributes(evaluator, generate(pipe, prompts, seed=5))
+        rows.append((f"style word {style or '(none)'!r}, guidance {GUIDANCE}", n,
+                     {"thin": (a.thickness < THIN).float().mean().item(), "thick": (a.thickness > THICK).float().mean().item(),
+                      "slanted": (a.slant > SLANTED).float().mean().item()}))
+    return rows
+
+
 def timing_rows(pipe, repeats=5, threads_to_try=None):
     """Seconds for one 32x32 image, 30 steps with guidance, in a warm process (median of repeats),
     with one torch thread and with the default. On a 2-core machine that other work shares, one
@@ -113,16 +133,19 @@ def main():
     p.add_argument("--evaluator", help="default: the evaluator folder beside the model's")
     p.add_argument("--samples", type=int, default=1000 if torch.cuda.is_available() else 100,
                    help="per accuracy row (default 1000 on a GPU, 100 on a CPU)")
-    p.add_argument("--only", choices=["accuracy", "timing", "samplers"])
+    p.add_argument("--only", choices=["accuracy", "timing", "samplers", "styles"])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, nargs="*", help="torch thread counts to time (default: 1 and the default)")
     p.add_argument("--json", help="also write the rows here")
     args = p.parse_args()
     rows = []
-    if args.only in (None, "accuracy", "samplers"):
+    if args.only in (None, "accuracy", "samplers", "styles"):
         pipe = load(args.model, args.device)
         evaluator = load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device)
-        rows += (sampler_rows if args.only == "samplers" else accuracy_rows)(pipe, evaluator, args.samples)
+        if args.only in (None, "accuracy", "samplers"):
+            rows += (sampler_rows if args.only == "samplers" else accuracy_rows)(pipe, evaluator, args.samples)
+        if args.only in (None, "accuracy", "styles"):
+            rows += style_rows(pipe, evaluator, args.samples)
     if args.only in (None, "timing"):
         rows += timing_rows(load(args.model, "cpu"), threads_to_try=args.threads)
     print(f"| measurement | n | result |\n|---|---|---|")

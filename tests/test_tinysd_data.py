@@ -9,7 +9,7 @@ import torch
 from deeper.mnist import load_mnist
 from deeper.tinysd.captions import (COLOURS, HELD_OUT_TEMPLATES, PALETTE, TRAIN_TEMPLATES, WORDS, PromptSpec,
                                     held_out_prompts, random_colours, training_captions)
-from deeper.tinysd.dataset import CaptionedDigits, measure_style, pad
+from deeper.tinysd.dataset import STYLES, CaptionedDigits, measure_style, pad
 from deeper.tinysd.folder import new_tokenizer
 
 
@@ -118,3 +118,21 @@ def test_pad_centres_the_28px_digit(mnist):
     (x, _), _, _ = mnist
     a = pad(x[:10])
     assert a.shape == (10, 32, 32) and a[:, :2].sum() == 0 and a[:, :, -2:].sum() == 0
+
+
+def test_clip_targets_hold_style_words_to_what_the_image_earned():
+    from deeper.tinysd.clip import fits
+    spec = torch.tensor([[7, 0, 1], [7, 0, 1], [7, 0, 1]])  # three captions for a red... 7
+    said = torch.tensor([-1, STYLES.index("thin"), STYLES.index("thick")])
+    attributes = torch.tensor([[7, 0, 1], [7, 0, 1]])
+    earned = torch.tensor([[True, False, False, True], [False, True, False, False]])  # thin upright; thick
+    assert fits(spec, attributes, said, earned).tolist() == [[True, True, False], [True, False, True]]
+    assert fits(spec, attributes).all()  # without style: every caption fits both
+
+
+def test_clip_groups_share_digit_and_colours(digits):
+    g = torch.Generator().manual_seed(0)
+    rows = digits.same_colours_and_digit(g, groups=6, size=4).view(6, 4)
+    attrs = digits.attributes(rows.flatten()).view(6, 4, 3)
+    assert (attrs == attrs[:, :1]).all()
+    assert len(set(rows.flatten().tolist())) > 6  # not one row repeated

@@ -47,7 +47,8 @@ def test_each_stage_loss_falls(recipe, stage):
 
 def test_stages_report_their_metrics(recipe):
     _, results = recipe
-    assert set(results["clip"]["metrics"]) == {"digit", "ink", "background"}
+    assert set(results["clip"]["metrics"]) == {"digit", "ink", "background", "thin or thick", "slanted or upright"}
+    assert all(0 <= v <= 1 for v in results["clip"]["metrics"].values())
     assert results["vae"]["metrics"]["test_psnr_db"] > 5
     assert results["vae"]["metrics"]["scaling_factor"] > 0
     assert results["evaluator"]["metrics"]["ink"] == 1.0  # the colour read-out needs no training

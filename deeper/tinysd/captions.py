@@ -9,7 +9,7 @@ templates are never trained on: prompt accuracy on them measures understanding, 
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,6 +91,7 @@ class PromptSpec:
     digit: int | None = None
     ink: str | None = None
     background: str | None = None
+    style: str | None = None  # a style word the caption says; only CLIP's training reads it
 
 
 def fill(template: str, digit: int, ink: str, bg: str, style: str, rng: np.random.Generator) -> str:
@@ -129,7 +130,7 @@ def training_captions(digits, inks, bgs, styles, rng: np.random.Generator):
         template = templates[t]
         style = s if rng.random() < STYLE_SAID else ""
         captions.append(fill(template, int(d), COLOURS[i], COLOURS[b], style, rng))
-        specs.append(spec_of(template, int(d), COLOURS[i], COLOURS[b]))
+        specs.append(replace(spec_of(template, int(d), COLOURS[i], COLOURS[b]), style=style or None))
     return captions, specs
 
 

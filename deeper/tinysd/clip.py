@@ -4,6 +4,7 @@ Our captions often describe several images of one batch equally well ("a 7" fits
 so the plain CLIP loss, which calls every other pair a negative, would punish true matches.
 Each image's target is instead spread over every caption in the batch that fits it (and each
 caption's over every image it fits): the same loss where captions are unique, honest where not.
+A caption that says a style word ("a thick 7") fits only the images that earned it.
 Images enter as pixels scaled to [-1, 1], the VAE's convention, with no further normalisation.
 """
 
@@ -16,17 +17,22 @@ from transformers import CLIPModel
 from .models import clip_config
 
 
-def fits(spec: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
-    """(n_images, n_captions) bool: caption j says nothing that image i contradicts (-1 = unsaid)."""
+def fits(spec: torch.Tensor, attributes: torch.Tensor, said_style=None, earned=None) -> torch.Tensor:
+    """(n_images, n_captions) bool: caption j says nothing that image i contradicts (-1 = unsaid).
+    With `said_style` (n_captions,) style indices or -1 and `earned` (n_images, n_styles) bool,
+    a caption's style word must be one the image earned."""
     s, a = spec[None, :, :], attributes[:, None, :]
-    return ((s == a) | (s < 0)).all(-1)
+    ok = ((s == a) | (s < 0)).all(-1)
+    if said_style is not None:
+        ok &= (said_style[None, :] < 0) | earned[:, said_style.clamp_min(0)]
+    return ok
 
 
 def clip_loss(model: CLIPModel, images: torch.Tensor, tokens: torch.Tensor, spec: torch.Tensor,
-              attributes: torch.Tensor) -> torch.Tensor:
+              attributes: torch.Tensor, said_style=None, earned=None) -> torch.Tensor:
     """Symmetric cross-entropy of CLIP's logits against the 'fits' targets."""
     logits = model(input_ids=tokens, pixel_values=images * 2 - 1).logits_per_image
-    target = fits(spec, attributes).float()
+    target = fits(spec, attributes, said_style, earned).float()
     image_loss = -(F.log_softmax(logits, 1) * target / target.sum(1, keepdim=True)).sum(1).mean()
     text_loss = -(F.log_softmax(logits, 0) * target / target.sum(0, keepdim=True)).sum(0).mean()
     return (image_loss + text_loss) / 2

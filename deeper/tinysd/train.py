@@ -31,7 +31,7 @@ from ..mnist import load_mnist
 from ..paths import DATA, REPO
 from .captions import COLOURS
 from .clip import clip_loss, save_clip_extras
-from .dataset import CaptionedDigits, pad, tokenize
+from .dataset import STYLES, CaptionedDigits, pad, tokenize
 from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
@@ -48,6 +48,7 @@ PLAN = {
 }
 UNET_EMA = 0.999
 VARIANTS = 8  # colourings and captions of each training digit
+CLIP_GROUP = 8  # CLIP batches: groups of this many images sharing digit and colours (see same_colours_and_digit)
 
 
 class Run:
@@ -89,7 +90,7 @@ class Run:
         if split not in self._data:
             x, y = self.mnist()[split]
             ds = CaptionedDigits(x, y, self.tokenizer(), VARIANTS if split == 0 else 1, self.args.seed + split)
-            for name in ("alpha", "labels", "image", "ink", "bg", "spec", "tokens"):
+            for name in ("alpha", "labels", "image", "ink", "bg", "spec", "said_style", "earned", "tokens"):
                 setattr(ds, name, getattr(ds, name).to(self.acc.device))
             self._data[split] = ds
         return self._data[split]
@@ -212,8 +213,11 @@ class Run:
         keep = {k: v for k, v in state.items() if k not in ("losses", "model", "ema")}
         (self.stage_dir(stage) / "state.json").write_text(json.dumps(keep, indent=2) + "\n")
 
+    def batch_size(self, stage) -> int:
+        return self._plans[stage]["batch"]
+
     def batch_rows(self, stage, generator, n_rows):
-        return torch.randint(0, n_rows, (self._plans[stage]["batch"],), generator=generator, device=self.acc.device)
+        return torch.randint(0, n_rows, (self.batch_size(stage),), generator=generator, device=self.acc.device)
 
 
 # ---- the stages -------------------------------------------------------------------------------
@@ -222,8 +226,9 @@ def stage_clip(run: Run) -> dict:
     ds = run.captioned(0)
 
     def loss_of(model, g):
-        rows = run.batch_rows("clip", g, len(ds))
-        return clip_loss(model, ds.images(rows), ds.tokens[rows], ds.spec[rows], ds.attributes(rows))
+        rows = ds.same_colours_and_digit(g, run.batch_size("clip") // CLIP_GROUP, CLIP_GROUP)
+        return clip_loss(model, ds.images(rows), ds.tokens[rows], ds.spec[rows], ds.attributes(rows),
+                         ds.said_style[rows], ds.styles(rows))
 
     state = run.fit("clip", new_clip(), loss_of)
     if state["done"] and run.acc.is_main_process:
@@ -246,8 +251,28 @@ def clip_zero_shot(model, run: Run, n: int = 1000) -> dict:
     text, image = (F.normalize(getattr(t, "pooler_output", t), dim=-1) for t in (text, image))
     best = torch.tensor(combos, device=run.acc.device)[(image @ text.T).argmax(1)]
     truth = test.attributes(rows)
+    scores = {k: (best[:, j] == truth[:, j]).float().mean().item() for j, k in enumerate(("digit", "ink", "background"))}
+    scores.update(style_choice(model, run, test, rows, image))
     model.train()
-    return {k: (best[:, j] == truth[:, j]).float().mean().item() for j, k in enumerate(("digit", "ink", "background"))}
+    return scores
+
+
+@torch.no_grad()
+def style_choice(model, run: Run, test, rows, image_features) -> dict:
+    """Does CLIP hear the style words? For test images that earn one word of a pair ("thin" or
+    "thick", "slanted" or "upright") but not the other: how often the caption with the earned word,
+    digit and colours right, beats the same caption with the other word. 0.5 is deaf."""
+    out, truth, earned = {}, test.attributes(rows), test.styles(rows)
+    for a, b in (("thin", "thick"), ("slanted", "upright")):
+        ia, ib = STYLES.index(a), STYLES.index(b)
+        picked = (earned[:, ia] ^ earned[:, ib]).nonzero().flatten()
+        captions = [f"a {w} {COLOURS[i]} {d} on a {COLOURS[g]} background"
+                    for d, i, g in truth[picked].tolist() for w in (a, b)]
+        text = model.get_text_features(input_ids=tokenize(run.tokenizer(), captions).to(run.acc.device))
+        text = F.normalize(getattr(text, "pooler_output", text), dim=-1).view(len(picked), 2, -1)
+        says_a = (torch.einsum("nd,nkd->nk", image_features[picked], text).argmax(1) == 0)
+        out[f"{a} or {b}"] = (says_a == earned[picked, ia]).float().mean().item()
+    return out
 
 
 def stage_vae(run: Run) -> dict:
