@@ -150,8 +150,10 @@ def test_side_by_side_follows_the_steps_slider(page, lab):
 
 
 def test_imagic_explorer_moves_along_eta(page, lab):
-    open_and_run(page, lab, "22_imagic.ipynb")
-    wait_for_idle(page, timeout_ms=600_000)
+    # The notebook's own settings for the one fit the explorer shows (CI's short stages leave e_opt
+    # too close to e_tgt for the curves to mean anything), and no table of further fits.
+    open_and_run(page, lab, "22_imagic.ipynb", CI=False, IMAGES=0, SEEDS=2)
+    wait_for_idle(page, timeout_ms=900_000)
     assert not cell_errors(page)
     widget = page.locator(".deeper-eta").locator("xpath=..")
     _shows(page, "η = 1 · target read in")

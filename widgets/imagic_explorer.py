@@ -170,7 +170,8 @@ class ImagicExplorer(W.VBox):
             return
         k = self.result.etas.index(self.eta.value)
         self.edit_image.value = png_bytes(enlarge(to_pil(self.result.images[k])[0], SIDE))
+        self.curves.value = curves_png(self.result, self.eta.value)
+        # the caption last: once it names this η, both pictures already show it
         self.edit_caption.value = (f"η = {self.eta.value:g} · target read in {self.result.hit[k]:.0%} of seeds "
                                    f"({self.result.hit_and_kept[k]:.0%} with the rest kept) · "
                                    f"distance {self.result.distance[k]:.3f}")
-        self.curves.value = curves_png(self.result, self.eta.value)
