@@ -75,11 +75,11 @@ def test_hand_written_loop_equals_pipeline_and_backend():
 
 def test_homework_equals_backend_and_records_every_step():
     nb = executed(ORGANISED)
-    assert text_output(nb, "record").startswith("30 steps recorded; t from 999.0 to 0.0")
+    assert text_output(nb, "record").startswith("70 steps recorded; t from 999.0 to 0.0")
     assert text_output(nb, "homework-equals-backend").strip() == "same image as deeper.sd.generate: True"
     assert has_image(nb, "samples") and has_image(nb, "strips")
     sliders = {m["state"].get("description"): m["state"] for m in widget_states(nb, "IntSliderModel")}
-    assert sliders["step"]["max"] == 29 and sliders["step"]["value"] == 15
+    assert sliders["step"]["max"] == 69 and sliders["step"]["value"] == 35  # 70 steps, halfway
 
 
 def test_prompt_mixing_ends_are_the_prompts():
