@@ -14,6 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from deeper.paths import TINY_SD
@@ -58,7 +59,7 @@ def accuracy_rows(pipe, evaluator, n):
             for k, template in enumerate(HELD_OUT_TEMPLATES):
                 part = evaluator.prompt_accuracy(images[k::len(HELD_OUT_TEMPLATES)], specs[k::len(HELD_OUT_TEMPLATES)])
                 rows.append((f"  held-out template '{template}'", len(specs[k::len(HELD_OUT_TEMPLATES)]), part))
-    rng = __import__("numpy").random.default_rng(0)
+    rng = np.random.default_rng(0)
     trained = [fill("a {ink} {n} on a {bg} background", s.digit, s.ink, s.background, "", rng) for s in specs]
     rows.append((f"training phrasing 'a {{ink}} {{n}} on a {{bg}} background', guidance {GUIDANCE}", n,
                  evaluator.prompt_accuracy(generate(pipe, trained), specs)))
@@ -78,7 +79,7 @@ def style_rows(pipe, evaluator, n):
     from deeper.papers.attributes import TEMPLATE, read_attributes
     from deeper.tinysd.captions import COLOURS, fill, random_colours
     from deeper.tinysd.dataset import SLANTED, THICK, THIN
-    rng = __import__("numpy").random.default_rng(7)
+    rng = np.random.default_rng(7)
     digits, (inks, bgs) = rng.integers(0, 10, n), random_colours(rng, n)
     rows = []
     for style in ("", "thin", "thick", "slanted"):
@@ -122,13 +123,14 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     class SecondOrderLMS(LMSScheduler):
         """LMS from its last two predictions instead of four: stable for steps twice as stiff."""
         def step(self, model_output, timestep, sample, order: int = 2, return_dict: bool = True):
-            return super().step(model_output, timestep, sample, order=2, return_dict=return_dict)
+            return super().step(model_output, timestep, sample, order=order, return_dict=return_dict)
 
     prompts, specs = held_out(n)
     shipped, rows = pipe.scheduler, []
-    for name in (*names, "LMS of order 2"):
-        pipe.scheduler = (SecondOrderLMS.from_config(shipped.config) if name == "LMS of order 2"
-                          else make_scheduler(name, shipped.config))
+    schedulers = {name: make_scheduler(name, shipped.config) for name in names}
+    schedulers["LMS of order 2"] = SecondOrderLMS.from_config(shipped.config)
+    for name, scheduler in schedulers.items():
+        pipe.scheduler = scheduler
         rows.append((f"held-out prompts, {STEPS} {name} steps, guidance {GUIDANCE}", n,
                      evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
     pipe.scheduler = shipped
@@ -147,13 +149,13 @@ def main():
     p.add_argument("--json", help="also write the rows here")
     args = p.parse_args()
     rows = []
-    if args.only in (None, "accuracy", "samplers", "styles"):
+    measured = {None: (accuracy_rows, style_rows), "accuracy": (accuracy_rows, style_rows),
+                "samplers": (sampler_rows,), "styles": (style_rows,), "timing": ()}[args.only]
+    if measured:
         pipe = load(args.model, args.device)
         evaluator = load_evaluator(args.evaluator or Path(args.model).parent / "evaluator", args.device)
-        if args.only in (None, "accuracy", "samplers"):
-            rows += (sampler_rows if args.only == "samplers" else accuracy_rows)(pipe, evaluator, args.samples)
-        if args.only in (None, "accuracy", "styles"):
-            rows += style_rows(pipe, evaluator, args.samples)
+        for measure in measured:
+            rows += measure(pipe, evaluator, args.samples)
     if args.only in (None, "timing"):
         rows += timing_rows(load(args.model, "cpu"), threads_to_try=args.threads)
     print(f"| measurement | n | result |\n|---|---|---|")
