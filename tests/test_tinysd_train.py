@@ -14,7 +14,7 @@ TINY = ["--subset", "64", "--quiet", "--log-every", "1000", "--steps",
         "clip=16", "clip.batch=16", "clip.warmup=1", "clip.lr=3e-3",
         "vae=16", "vae.batch=8", "vae.warmup=1", "vae.lr=2e-3",
         "evaluator=30", "evaluator.batch=32", "evaluator.warmup=1",
-        "unet=16", "unet.batch=16", "unet.warmup=1", "unet.lr=3e-3"]
+        "unet=16", "unet.batch=16", "unet.warmup=1", "unet.lr=3e-3", "--latent-scale", "2"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -59,7 +59,9 @@ def test_export_writes_a_loadable_pipeline(recipe):
     root, results = recipe
     folder = check_model_folder(root / "data" / "tiny-sd")
     pipe = StableDiffusionPipeline.from_pretrained(folder)
-    assert pipe.vae.config.scaling_factor == pytest.approx(results["vae"]["metrics"]["scaling_factor"])
+    # the pipeline hands the UNet latents as large as it was trained on: unit variance times --latent-scale
+    assert results["unet"]["latent_scale"] == 2
+    assert pipe.vae.config.scaling_factor == pytest.approx(2 * results["vae"]["metrics"]["scaling_factor"])
     unet_ema = load_file(root / "ckpt" / "unet" / "ema.safetensors")
     name = "conv_in.weight"
     assert torch.equal(pipe.unet.state_dict()[name], unet_ema[name].half().float())
@@ -68,6 +70,16 @@ def test_export_writes_a_loadable_pipeline(recipe):
     assert images.shape == (1, 3, 32, 32)
     clip = load_clip(root / "data" / "tiny-clip", pipe.text_encoder)
     assert clip.vision_model.config.image_size == 32
+
+
+def test_a_started_unet_keeps_its_latent_scale(recipe):
+    """Exporting (or resuming) with another --latent-scale would pair the UNet with the wrong latents."""
+    root, _ = recipe
+    args = ["--checkpoints", str(root / "ckpt"), "--data", str(root / "other"), "--subset", "64", "--quiet",
+            "--stages", "export"]
+    with pytest.raises(SystemExit, match="trained with --latent-scale 2.0, not 3.0"):
+        train.main([*args, "--latent-scale", "3"])
+    assert not (root / "other").exists()
 
 
 def test_a_stopped_stage_resumes_exactly(tmp_path):

@@ -316,14 +316,29 @@ def frozen_parts(run: Run):
     clip.load_state_dict(load_file(run.stage_dir("clip") / "model.safetensors"))
     vae = new_vae()
     vae.load_state_dict(load_file(run.stage_dir("vae") / "model.safetensors"))
-    vae.register_to_config(scaling_factor=run.state("vae")["metrics"]["scaling_factor"])
+    vae.register_to_config(scaling_factor=run.state("vae")["metrics"]["scaling_factor"] * latent_scale(run))
     text = clip.text_model
     for part in (text, vae):
         part.half().float().eval().requires_grad_(False).to(run.acc.device)
     return text, vae
 
 
+def latent_scale(run: Run) -> float:
+    """How many times larger than unit variance the UNet's latents are: --latent-scale for a fresh
+    UNet (default 1, SD's convention and the shipped model's), the saved one for a started UNet.
+    data/tiny-sd/README.md ("Latents five times larger") says why a larger one is worth training."""
+    started = run.state("unet")
+    if not started["step"]:
+        return run.args.latent_scale or 1.0
+    saved = started.get("latent_scale", 1.0)
+    if run.args.latent_scale not in (None, saved):
+        raise SystemExit(f"the unet in {run.stage_dir('unet')} was trained with --latent-scale {saved}, "
+                         f"not {run.args.latent_scale}: leave the option out, or start a new --checkpoints folder")
+    return saved
+
+
 def stage_unet(run: Run) -> dict:
+    k = latent_scale(run)  # read before fit() saves a started state
     ds = run.captioned(0)
     text, vae = frozen_parts(run)
     acp = alphas_cumprod(run.acc.device)
@@ -337,7 +352,11 @@ def stage_unet(run: Run) -> dict:
         latents, cond = conditioned_batch(rows, means, stds, states, empty, scale, g)
         return unet_loss(model, latents, cond, acp, g)
 
-    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA)
+    state = run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA)
+    state["latent_scale"] = k
+    if run.acc.is_main_process:
+        run.save_state("unet", state)
+    return state
 
 
 def stage_export(run: Run) -> dict:
@@ -392,6 +411,8 @@ def main(argv=None) -> dict:
                    help="with --minutes: shorten a fresh stage's plan to what fits before the deadline")
     p.add_argument("--mixed-precision", default="bf16" if torch.cuda.is_available() else "no",
                    choices=["no", "bf16", "fp16"], help="autocast for the trained model (bf16 on a GPU)")
+    p.add_argument("--latent-scale", type=float, default=None,
+                   help="train a fresh unet on latents this many times larger than unit variance (default 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")
