@@ -326,7 +326,7 @@ def frozen_parts(run: Run):
 def latent_scale(run: Run) -> float:
     """How many times larger than unit variance the UNet's latents are: --latent-scale for a fresh
     UNet (default 1, SD's convention and the shipped model's), the saved one for a started UNet.
-    data/tiny-sd/README.md ("Latents five times larger") says why a larger one is worth training."""
+    data/tiny-sd/README.md ("Tried since") measures what a larger one gains and costs."""
     started = run.state("unet")
     if not started["step"]:
         return run.args.latent_scale or 1.0
