@@ -151,19 +151,21 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 2.5, 5.0, 8.0)):
     shipped_forward, shipped_factor = pipe.unet.forward, pipe.vae.config.scaling_factor
     prompts, specs = held_out(n)
     rows = []
-    for k in scales:
-        def forward(sample, timestep, *args, k=k, **kwargs):
-            sigma = np.interp(float(timestep), timesteps, sigmas)  # the pipeline's scaled noise level
-            shipped_t = np.interp(np.log(sigma / k), np.log(sigmas), timesteps)
-            # the pipeline divided the latents by sqrt(sigma^2 + 1); the shipped UNet wants x / k so divided
-            rescale = np.sqrt(sigma ** 2 + 1) / (k * np.sqrt((sigma / k) ** 2 + 1))
-            return shipped_forward(sample * float(rescale), torch.tensor(float(shipped_t)), *args, **kwargs)
-        pipe.unet.forward = forward
-        pipe.vae.register_to_config(scaling_factor=shipped_factor * k)
-        rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:g} times larger", n,
-                     evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
-    pipe.unet.forward = shipped_forward
-    pipe.vae.register_to_config(scaling_factor=shipped_factor)
+    try:
+        for k in scales:
+            def forward(sample, timestep, *args, k=k, **kwargs):
+                sigma = np.interp(float(timestep), timesteps, sigmas)  # the pipeline's scaled noise level
+                shipped_t = np.interp(np.log(sigma / k), np.log(sigmas), timesteps)
+                # the pipeline divided the latents by sqrt(sigma^2 + 1); the shipped UNet wants x / k so divided
+                rescale = np.sqrt(sigma ** 2 + 1) / (k * np.sqrt((sigma / k) ** 2 + 1))
+                return shipped_forward(sample * float(rescale), torch.tensor(float(shipped_t)), *args, **kwargs)
+            pipe.unet.forward = forward
+            pipe.vae.register_to_config(scaling_factor=shipped_factor * k)
+            rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:g} times larger", n,
+                         evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
+    finally:  # the pipeline as it was, for whatever is measured next
+        pipe.unet.forward = shipped_forward
+        pipe.vae.register_to_config(scaling_factor=shipped_factor)
     return rows
 
 

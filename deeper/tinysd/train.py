@@ -102,9 +102,10 @@ class Run:
         path = self.stage_dir(stage) / "state.json"
         return json.loads(path.read_text()) if path.is_file() else {"step": 0, "done": False, "metrics": {}}
 
-    def fit(self, stage, model, loss_of, ema_decay=None) -> dict:
+    def fit(self, stage, model, loss_of, ema_decay=None, record=None) -> dict:
         """Train `model` on `loss_of(model, generator)` from its checkpoint to the plan's step count,
-        or until the deadline; save model, EMA, optimizer and state. Returns the state."""
+        or until the deadline; save model, EMA, optimizer and state (with `record`'s keys added).
+        Returns the state."""
         folder, acc = self.stage_dir(stage), self.acc
         state = self.state(stage)
         plan = self._plans[stage] = self.plan(stage)
@@ -174,7 +175,7 @@ class Run:
             step = plan["steps"]
         step = min(step, plan["steps"])
         state.update(step=step, done=step >= plan["steps"], steps=plan["steps"], batch=plan["batch"],
-                     seconds=state.get("seconds", 0) + time.time() - t0)
+                     seconds=state.get("seconds", 0) + time.time() - t0, **(record or {}))
         acc.wait_for_everyone()
         if acc.is_main_process:
             folder.mkdir(parents=True, exist_ok=True)
@@ -338,7 +339,7 @@ def latent_scale(run: Run) -> float:
 
 
 def stage_unet(run: Run) -> dict:
-    k = latent_scale(run)  # read before fit() saves a started state
+    k = latent_scale(run)
     ds = run.captioned(0)
     text, vae = frozen_parts(run)
     acp = alphas_cumprod(run.acc.device)
@@ -352,11 +353,7 @@ def stage_unet(run: Run) -> dict:
         latents, cond = conditioned_batch(rows, means, stds, states, empty, scale, g)
         return unet_loss(model, latents, cond, acp, g)
 
-    state = run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA)
-    state["latent_scale"] = k
-    if run.acc.is_main_process:
-        run.save_state("unet", state)
-    return state
+    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA, record={"latent_scale": k})
 
 
 def stage_export(run: Run) -> dict:
