@@ -67,7 +67,7 @@ def test_prompt_accuracy_counts_each_attribute(evaluator, test_split):
     assert prompt_accuracy(images, right, evaluator)["all"] == 1.0
     wrong_ink = [PromptSpec(int(d), "blue", "white") for d in y[:4]]
     score = prompt_accuracy(images, wrong_ink, evaluator)
-    assert score == {"digit": 1.0, "ink": 0.0, "background": 1.0, "all": 0.0}
+    assert score == {"digit": 1.0, "ink": 0.0, "background": 1.0, "colours": 0.0, "all": 0.0}
     unsaid = [PromptSpec() for _ in range(4)]  # nothing asked: everything matches
     assert prompt_accuracy(images, unsaid, evaluator)["all"] == 1.0
     with pytest.raises(ValueError, match="4 images but 3"):

@@ -94,3 +94,24 @@ def test_a_stopped_stage_resumes_exactly(tmp_path):
     whole = load_file(tmp_path / "whole" / "evaluator" / "model.safetensors")
     parts = load_file(tmp_path / "parts" / "evaluator" / "model.safetensors")
     assert all(torch.equal(whole[k], parts[k]) for k in whole)
+
+
+def test_min_snr_lightens_only_the_nearly_clean_timesteps(recipe):
+    """Min-SNR-5 divides a timestep's noise loss by SNR/5 where the SNR is over 5; --min-snr 0 is
+    SD v1's plain loss. A UNet that predicts zero noise makes the weights plain to see."""
+    from types import SimpleNamespace
+    from deeper.tinysd.unet import unet_loss
+
+    def zero_unet(x, t, encoder_hidden_states):
+        return SimpleNamespace(sample=torch.zeros_like(x))
+
+    latents, states = torch.randn(8, 4, 8, 8), torch.zeros(8, 77, 64)
+
+    def loss(alpha_bar, min_snr):
+        acp = torch.full((1000,), alpha_bar)
+        return unet_loss(zero_unet, latents, states, acp, torch.Generator().manual_seed(0), min_snr=min_snr).item()
+
+    assert loss(0.5, 5.0) == pytest.approx(loss(0.5, 0))  # SNR 1: weighted alike
+    assert loss(0.99, 5.0) == pytest.approx(loss(0.99, 0) * 5 / 99, rel=1e-5)  # SNR 99: lightened 99/5 times
+    _, results = recipe
+    assert results["unet"]["min_snr"] == train.MIN_SNR_GAMMA  # the state says which loss trained it

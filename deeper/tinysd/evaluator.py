@@ -127,8 +127,8 @@ class Evaluator:
         return torch.cat(digits), torch.cat(inks), torch.cat(bgs)
 
     def prompt_accuracy(self, images, specs: Sequence[PromptSpec]) -> dict[str, float]:
-        """Shares of images whose digit, ink, background, and all three match their specs
-        (an attribute a spec leaves as None always matches)."""
+        """Shares of images whose digit, ink, background, both colours, and all three match their
+        specs (an attribute a spec leaves as None always matches)."""
         digits, inks, bgs = self.read(images)
         if len(specs) != len(digits):
             raise ValueError(f"{len(digits)} images but {len(specs)} prompt specs")
@@ -140,7 +140,8 @@ class Evaluator:
         i = match(inks, [None if s.ink is None else COLOURS.index(s.ink) for s in specs])
         b = match(bgs, [None if s.background is None else COLOURS.index(s.background) for s in specs])
         return {"digit": d.float().mean().item(), "ink": i.float().mean().item(),
-                "background": b.float().mean().item(), "all": (d & i & b).float().mean().item()}
+                "background": b.float().mean().item(), "colours": (i & b).float().mean().item(),
+                "all": (d & i & b).float().mean().item()}
 
 
 def save_evaluator(classifier: DigitClassifier, folder=EVALUATOR, test_accuracy: float | None = None) -> None:

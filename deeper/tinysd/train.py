@@ -35,7 +35,7 @@ from .dataset import STYLES, CaptionedDigits, pad, tokenize
 from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
-from .unet import alphas_cumprod, conditioned_batch, encode_dataset, unet_loss
+from .unet import MIN_SNR_GAMMA, alphas_cumprod, conditioned_batch, encode_dataset, unet_loss
 from .vae import psnr, scaling_factor, vae_loss
 
 STAGES = ("clip", "vae", "evaluator", "unet", "export")
@@ -351,9 +351,10 @@ def stage_unet(run: Run) -> dict:
     def loss_of(model, g):
         rows = run.batch_rows("unet", g, len(ds))
         latents, cond = conditioned_batch(rows, means, stds, states, empty, scale, g)
-        return unet_loss(model, latents, cond, acp, g)
+        return unet_loss(model, latents, cond, acp, g, min_snr=run.args.min_snr)
 
-    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA, record={"latent_scale": k})
+    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA,
+                   record={"latent_scale": k, "min_snr": run.args.min_snr})
 
 
 def stage_export(run: Run) -> dict:
@@ -410,6 +411,9 @@ def main(argv=None) -> dict:
                    choices=["no", "bf16", "fp16"], help="autocast for the trained model (bf16 on a GPU)")
     p.add_argument("--latent-scale", type=float, default=None,
                    help="train a fresh unet on latents this many times larger than unit variance (default 1)")
+    p.add_argument("--min-snr", type=float, default=MIN_SNR_GAMMA,
+                   help="the unet loss's Min-SNR gamma (0: SD v1's plain noise loss, which trains the last "
+                        "sampling steps harder; see data/tiny-sd/README.md)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")

@@ -45,13 +45,14 @@ def conditioned_batch(rows, means, stds, states, empty_states, scale, generator)
     return (means[rows] + stds[rows] * noise) * scale, cond
 
 
-def unet_loss(unet, latents, states, acp: torch.Tensor, generator=None) -> torch.Tensor:
-    """Noise the latents at random timesteps and score the UNet's noise prediction."""
+def unet_loss(unet, latents, states, acp: torch.Tensor, generator=None, min_snr=MIN_SNR_GAMMA) -> torch.Tensor:
+    """Noise the latents at random timesteps and score the UNet's noise prediction, Min-SNR
+    weighted (`min_snr` 0: SD v1's plain loss, which weighs the nearly-clean timesteps fully)."""
     noise = torch.randn(latents.shape, device=latents.device, generator=generator)
     t = torch.randint(0, len(acp), (len(latents),), device=latents.device, generator=generator)
     a = acp[t][:, None, None, None]
     noisy = a.sqrt() * latents + (1 - a).sqrt() * noise
     pred = unet(noisy, t, encoder_hidden_states=states).sample
     snr = acp[t] / (1 - acp[t])
-    weight = snr.clamp(max=MIN_SNR_GAMMA) / snr
+    weight = snr.clamp(max=min_snr) / snr if min_snr else torch.ones_like(snr)
     return (weight * F.mse_loss(pred.float(), noise, reduction="none").flatten(1).mean(1)).mean()
