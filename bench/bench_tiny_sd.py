@@ -20,6 +20,7 @@ import torch
 
 from deeper.paths import TINY_SD
 from deeper.tinysd import check_model_folder, held_out_prompts, load_evaluator
+from deeper.tinysd.unet import at_latent_scale
 
 STEPS, GUIDANCE = 30, 7.5
 
@@ -138,28 +139,19 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     return rows
 
 
-def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 2.5, 5.0, 8.0)):
+def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 2.5, 5.0, 6.0, 8.0)):
     """Held-out accuracy at guidance 7.5 as if the UNet had been trained on latents k times larger
     (train.py --latent-scale k), measured without training: the shipped UNet reparametrised exactly.
     Latents k times larger at noise k*sigma are the same images at noise sigma, so the new model's
     noise prediction at (x, sigma') is the shipped one's at (x / k, sigma' / k), and LMS walks SD's
     sigma grid divided by k: the same ODE, with fewer of its 30 steps spent where nothing is left to
     see. (Sampling still starts from pure noise, which at large k no longer hides the latents.)"""
-    acp = pipe.scheduler.alphas_cumprod.double().numpy()
-    sigmas = np.sqrt((1 - acp) / acp)
-    timesteps = np.arange(len(sigmas))
     shipped_forward, shipped_factor = pipe.unet.forward, pipe.vae.config.scaling_factor
     prompts, specs = held_out(n)
     rows = []
     try:
         for k in scales:
-            def forward(sample, timestep, *args, k=k, **kwargs):
-                sigma = np.interp(float(timestep), timesteps, sigmas)  # the pipeline's scaled noise level
-                shipped_t = np.interp(np.log(sigma / k), np.log(sigmas), timesteps)
-                # the pipeline divided the latents by sqrt(sigma^2 + 1); the shipped UNet wants x / k so divided
-                rescale = np.sqrt(sigma ** 2 + 1) / (k * np.sqrt((sigma / k) ** 2 + 1))
-                return shipped_forward(sample * float(rescale), torch.tensor(float(shipped_t)), *args, **kwargs)
-            pipe.unet.forward = forward
+            pipe.unet.forward = at_latent_scale(shipped_forward, pipe.scheduler.alphas_cumprod, k)
             pipe.vae.register_to_config(scaling_factor=shipped_factor * k)
             rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:g} times larger", n,
                          evaluator.prompt_accuracy(generate(pipe, prompts), specs)))

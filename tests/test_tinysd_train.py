@@ -115,3 +115,63 @@ def test_min_snr_lightens_only_the_nearly_clean_timesteps(recipe):
     assert loss(0.99, 5.0) == pytest.approx(loss(0.99, 0) * 5 / 99, rel=1e-5)  # SNR 99: lightened 99/5 times
     _, results = recipe
     assert results["unet"]["min_snr"] == train.MIN_SNR_GAMMA  # the state says which loss trained it
+
+
+def test_a_unit_scale_unet_moved_to_larger_latents_is_exact():
+    """For Gaussian latents the best noise prediction is known at every scale: the one for unit
+    variance, moved by `at_latent_scale` (what --distil-from trains toward, and what the bench's
+    latent-scale rows sample with), must be the one for latents k times larger."""
+    from types import SimpleNamespace
+    from deeper.tinysd.unet import alphas_cumprod, at_latent_scale
+    acp = alphas_cumprod().double()
+    log_sigmas = ((1 - acp) / acp).sqrt().log().numpy()
+
+    def sigma_at(t):  # float timesteps: log sigma linear between the integer ones
+        return torch.from_numpy(np.exp(np.interp(np.asarray(t, dtype=np.float64), np.arange(1000), log_sigmas)))
+
+    def best(sample, sigma, variance):  # E[noise | latent + sigma * noise], the latent ~ N(0, variance)
+        sigma = sigma.reshape(-1, 1, 1, 1)
+        return sigma * sample * (sigma ** 2 + 1).sqrt() / (variance + sigma ** 2)
+
+    def unit_unet(sample, timestep, encoder_hidden_states=None):
+        return SimpleNamespace(sample=best(sample, sigma_at(timestep), 1.0))
+
+    k = 6.0
+    t = torch.arange(100, 1000, 7)  # sigma / k stays inside SD's grid
+    sample = torch.randn(len(t), 4, 8, 8, dtype=torch.float64)
+    moved = at_latent_scale(unit_unet, acp, k)(sample, t).sample
+    assert torch.allclose(moved, best(sample, sigma_at(t), k ** 2), rtol=1e-6)
+    assert not torch.allclose(moved, unit_unet(sample, t).sample, rtol=1e-2)  # k matters
+
+
+def recipe_without_unet(root, tmp_path):
+    """A checkpoints folder with the recipe's finished clip, vae and evaluator, and no unet."""
+    import shutil
+    ckpt = tmp_path / "ckpt"
+    for stage in ("clip", "vae", "evaluator"):
+        shutil.copytree(root / "ckpt" / stage, ckpt / stage)
+    return ckpt
+
+
+def distil(ckpt, tmp_path, teacher, *more, steps=16):
+    return train.main(["--checkpoints", str(ckpt), "--data", str(tmp_path / "data"), "--subset", "64", "--quiet",
+                       "--stages", "unet", "--steps", f"unet={steps}", "unet.batch=16", "unet.warmup=1",
+                       "unet.lr=3e-3", "--distil-from", str(teacher), *more])["unet"]
+
+
+def test_distil_from_targets_the_teachers_predictions(recipe, tmp_path):
+    """A UNet that already is its (unit-scale) teacher starts at zero loss, where noise targets
+    would not; a fresh one learns toward the teacher moved to latents 3 times larger."""
+    import json, shutil
+    root, results = recipe
+    teacher = root / "ckpt" / "unet" / "ema.safetensors"
+    ckpt = recipe_without_unet(root, tmp_path)
+    (ckpt / "unet").mkdir()
+    shutil.copy(teacher, ckpt / "unet" / "ema.safetensors")
+    (ckpt / "unet" / "state.json").write_text(json.dumps({"step": 1, "done": False, "steps": 2, "latent_scale": 1.0}))
+    itself = distil(ckpt, tmp_path, teacher, steps=2)
+    assert itself["losses"][0] < 1e-6 < np.mean(results["unet"]["losses"])
+
+    fresh = distil(recipe_without_unet(root, tmp_path / "fresh"), tmp_path, teacher, "--latent-scale", "3")
+    assert fresh["done"] and falls(fresh["losses"]), fresh["losses"]
+    assert fresh["latent_scale"] == 3 and fresh["distilled_from"] == str(teacher)

@@ -35,7 +35,7 @@ from .dataset import STYLES, CaptionedDigits, pad, tokenize
 from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
-from .unet import MIN_SNR_GAMMA, alphas_cumprod, conditioned_batch, encode_dataset, unet_loss
+from .unet import MIN_SNR_GAMMA, alphas_cumprod, at_latent_scale, conditioned_batch, encode_dataset, unet_loss
 from .vae import psnr, scaling_factor, vae_loss
 
 STAGES = ("clip", "vae", "evaluator", "unet", "export")
@@ -118,7 +118,7 @@ class Run:
             ema = [p.detach().clone() for p in model.parameters()]
             if (folder / "ema.safetensors").is_file():
                 saved = load_file(folder / "ema.safetensors")
-                ema = [saved[n].clone() for n, _ in model.named_parameters()]
+                ema = [saved[n].float() for n, _ in model.named_parameters()]  # it may travel as float16
         opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01,
                                 fused=acc.device.type == "cuda")
         model, opt = acc.prepare(model, opt)
@@ -348,13 +348,33 @@ def stage_unet(run: Run) -> dict:
         empty = text(tokenize(run.tokenizer(), [""]).to(run.acc.device))[0][0]
     scale = vae.config.scaling_factor
 
+    teacher = distillation_teacher(run, acp, k)
+
     def loss_of(model, g):
         rows = run.batch_rows("unet", g, len(ds))
         latents, cond = conditioned_batch(rows, means, stds, states, empty, scale, g)
-        return unet_loss(model, latents, cond, acp, g, min_snr=run.args.min_snr)
+        return unet_loss(model, latents, cond, acp, g, min_snr=run.args.min_snr, teacher=teacher)
 
-    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA,
-                   record={"latent_scale": k, "min_snr": run.args.min_snr})
+    record = {"latent_scale": k, "min_snr": run.args.min_snr}
+    if run.args.distil_from:
+        record["distilled_from"] = str(run.args.distil_from)
+    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA, record=record)
+
+
+def distillation_teacher(run: Run, acp, k: float):
+    """--distil-from: a UNet trained on unit-variance latents, reparametrised exactly to latents k
+    times larger (`at_latent_scale`), whose predictions become the targets. It moves a trained UNet
+    to a new latent scale without relearning from noisy targets. None without the option."""
+    if not run.args.distil_from:
+        return None
+    unit = new_unet()
+    unit.load_state_dict(load_file(run.args.distil_from))
+    predict = at_latent_scale(unit.eval().requires_grad_(False).to(run.acc.device), acp, k)
+
+    def teacher(*args, **kwargs):
+        with run.acc.autocast():  # the same precision as the UNet being trained
+            return predict(*args, **kwargs)
+    return teacher
 
 
 def stage_export(run: Run) -> dict:
@@ -414,6 +434,9 @@ def main(argv=None) -> dict:
     p.add_argument("--min-snr", type=float, default=MIN_SNR_GAMMA,
                    help="the unet loss's Min-SNR gamma (0: SD v1's plain noise loss, which trains the last "
                         "sampling steps harder; see data/tiny-sd/README.md)")
+    p.add_argument("--distil-from", type=Path, default=None,
+                   help="a UNet's safetensors trained on unit-variance latents: train the unet to match its "
+                        "predictions, reparametrised exactly to --latent-scale (see data/tiny-sd/README.md)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")

@@ -45,14 +45,49 @@ def conditioned_batch(rows, means, stds, states, empty_states, scale, generator)
     return (means[rows] + stds[rows] * noise) * scale, cond
 
 
-def unet_loss(unet, latents, states, acp: torch.Tensor, generator=None, min_snr=MIN_SNR_GAMMA) -> torch.Tensor:
+def unet_loss(unet, latents, states, acp: torch.Tensor, generator=None, min_snr=MIN_SNR_GAMMA,
+              teacher=None) -> torch.Tensor:
     """Noise the latents at random timesteps and score the UNet's noise prediction, Min-SNR
-    weighted (`min_snr` 0: SD v1's plain loss, which weighs the nearly-clean timesteps fully)."""
+    weighted (`min_snr` 0: SD v1's plain loss, which weighs the nearly-clean timesteps fully).
+    With a `teacher` (same call signature as the UNet) the target is its prediction instead of
+    the noise drawn: a clean target, so the UNet learns the teacher's function in fewer steps."""
     noise = torch.randn(latents.shape, device=latents.device, generator=generator)
     t = torch.randint(0, len(acp), (len(latents),), device=latents.device, generator=generator)
     a = acp[t][:, None, None, None]
     noisy = a.sqrt() * latents + (1 - a).sqrt() * noise
     pred = unet(noisy, t, encoder_hidden_states=states).sample
+    if teacher is not None:
+        with torch.no_grad():
+            noise = teacher(noisy, t, encoder_hidden_states=states).sample.float()
     snr = acp[t] / (1 - acp[t])
     weight = snr.clamp(max=min_snr) / snr if min_snr else torch.ones_like(snr)
     return (weight * F.mse_loss(pred.float(), noise, reduction="none").flatten(1).mean(1)).mean()
+
+
+def _interp(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
+    """np.interp for increasing `xp`, clamped at both ends."""
+    x = x.clamp(xp[0], xp[-1])
+    i = torch.searchsorted(xp, x).clamp(1, len(xp) - 1)
+    w = (x - xp[i - 1]) / (xp[i] - xp[i - 1])
+    return fp[i - 1] + w * (fp[i] - fp[i - 1])
+
+
+def at_latent_scale(unet, acp: torch.Tensor, k: float):
+    """`unet` (a noise predictor for unit-variance latents) as a predictor for latents k times
+    larger, exactly: latents k times larger at noise k*sigma are the same images at noise sigma,
+    so the answer at (x, sigma) is `unet`'s at (x / k, sigma / k). Takes and gives what the
+    pipeline's UNet call does (inputs divided by sqrt(sigma^2 + 1), integer or float timesteps).
+    With it, LMS walks SD's sigma grid divided by k: bench/bench_tiny_sd.py --only latent-scale
+    measures that without training, and train.py --distil-from trains a plain UNet to match it."""
+    sigmas = ((1 - acp.double()) / acp.double()).sqrt()
+    steps = torch.arange(len(sigmas), dtype=torch.float64, device=sigmas.device)
+
+    def predict(sample, timestep, *args, **kwargs):
+        t = torch.as_tensor(timestep, dtype=torch.float64, device=sigmas.device).reshape(-1)
+        sigma = _interp(t, steps, sigmas)
+        unit_t = _interp((sigma / k).log(), sigmas.log(), steps)
+        rescale = (sigma ** 2 + 1).sqrt() / (k * ((sigma / k) ** 2 + 1).sqrt())
+        rescale = rescale.to(sample.device, sample.dtype).reshape(-1, *[1] * (sample.dim() - 1))
+        unit_t = unit_t.to(sample.device, torch.float32)
+        return unet(sample * rescale, unit_t if len(unit_t) > 1 else unit_t[0], *args, **kwargs)
+    return predict
