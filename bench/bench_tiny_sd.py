@@ -141,11 +141,10 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
 
 def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 2.5, 5.0, 6.0, 8.0)):
     """Held-out accuracy at guidance 7.5 as if the UNet had been trained on latents k times larger
-    (train.py --latent-scale k), measured without training: the shipped UNet reparametrised exactly.
-    Latents k times larger at noise k*sigma are the same images at noise sigma, so the new model's
-    noise prediction at (x, sigma') is the shipped one's at (x / k, sigma' / k), and LMS walks SD's
-    sigma grid divided by k: the same ODE, with fewer of its 30 steps spent where nothing is left to
-    see. (Sampling still starts from pure noise, which at large k no longer hides the latents.)"""
+    (train.py --latent-scale k), measured without training: the shipped UNet reparametrised exactly
+    (`at_latent_scale`), so LMS walks SD's sigma grid divided by k, with fewer of its 30 steps spent
+    where nothing is left to see. (Sampling still starts from pure noise, which at large k no longer
+    hides the latents.)"""
     shipped_forward, shipped_factor = pipe.unet.forward, pipe.vae.config.scaling_factor
     prompts, specs = held_out(n)
     rows = []

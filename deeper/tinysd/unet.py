@@ -56,12 +56,13 @@ def unet_loss(unet, latents, states, acp: torch.Tensor, generator=None, min_snr=
     a = acp[t][:, None, None, None]
     noisy = a.sqrt() * latents + (1 - a).sqrt() * noise
     pred = unet(noisy, t, encoder_hidden_states=states).sample
+    target = noise
     if teacher is not None:
         with torch.no_grad():
-            noise = teacher(noisy, t, encoder_hidden_states=states).sample.float()
+            target = teacher(noisy, t, encoder_hidden_states=states).sample.float()
     snr = acp[t] / (1 - acp[t])
     weight = snr.clamp(max=min_snr) / snr if min_snr else torch.ones_like(snr)
-    return (weight * F.mse_loss(pred.float(), noise, reduction="none").flatten(1).mean(1)).mean()
+    return (weight * F.mse_loss(pred.float(), target, reduction="none").flatten(1).mean(1)).mean()
 
 
 def _interp(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
@@ -88,6 +89,5 @@ def at_latent_scale(unet, acp: torch.Tensor, k: float):
         unit_t = _interp((sigma / k).log(), sigmas.log(), steps)
         rescale = (sigma ** 2 + 1).sqrt() / (k * ((sigma / k) ** 2 + 1).sqrt())
         rescale = rescale.to(sample.device, sample.dtype).reshape(-1, *[1] * (sample.dim() - 1))
-        unit_t = unit_t.to(sample.device, torch.float32)
-        return unet(sample * rescale, unit_t if len(unit_t) > 1 else unit_t[0], *args, **kwargs)
+        return unet(sample * rescale, unit_t.to(sample.device, torch.float32), *args, **kwargs)
     return predict
