@@ -75,7 +75,7 @@ def frozen(student: Student) -> Student:
 
 
 def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, deadline: float = float("inf"),
-        batch_size: int = 1024, lr: float = 2e-4, guidance_scale: float = 7.5, guidance_range=GUIDANCE_RANGE,
+        batch_size: int = 1024, lr: float = 1e-3, guidance_scale: float = 7.5, guidance_range=GUIDANCE_RANGE,
         teacher_steps: int = 64, device: str | None = None, log=print, from_phase: str | None = None) -> bool:
     """Train `plan`'s phases in order under `out/plan/`; True when all are done. With `from_phase`,
     start there: the phase before it must be done (only its student is read)."""
@@ -188,7 +188,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=240, help="training time of the whole plan")
     parser.add_argument("--stop-after", type=float, default=float("inf"), help="stop (resumably) after this many seconds")
     parser.add_argument("--batch-size", type=int, default=1024)
-    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--guidance-scale", type=float, default=7.5, help="the progressive teacher's guidance")
     parser.add_argument("--device", default=None)
     parser.add_argument("--from-phase", default=None, help="start at this phase (the one before it must be done)")

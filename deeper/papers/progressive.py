@@ -17,10 +17,14 @@ from .ddim import ddim_step, distillation_target, timestep_grid, v_from_x
 
 
 def noisy(x, t, schedule):
-    """z_t = α_t x + σ_t ε for a batch of clean latents and timesteps."""
+    """z_t = α_t x + σ_t ε for a batch of clean latents and timesteps; at the top timestep, pure
+    noise ε, because that is where every sampler starts. SD's terminal SNR is not zero: on latents
+    of unit variance α_999 x is small beside ε, but on larger latents it is not, and a student
+    trained on z_999 = α x + σ ε learns to lean on a signal it never gets when it samples."""
     eps = torch.randn_like(x)
     alpha, sigma = schedule(t, like=x)
-    return alpha * x + sigma * eps
+    top = (torch.as_tensor(t, device=x.device) == schedule.num_train_timesteps - 1).reshape(-1, *[1] * (x.ndim - 1))
+    return torch.where(top, eps, alpha * x + sigma * eps)
 
 
 def student_times(n_student_steps: int, batch: int, num_train_timesteps: int = 1000, device="cpu"):
