@@ -6,6 +6,7 @@ import torch
 from diffusers import DDIMScheduler
 
 from deeper.papers.ddim import CLEAN, Schedule, ddim_step, distillation_target, sample, timestep_grid
+from deeper.papers.progressive import noisy
 from deeper.papers.denoisers import Student, Teacher, ddim_scheduler, guidance_embedding, student_unet
 from deeper.sd import denoising_loop, encode_prompt
 from deeper.sd.random_parts import random_parts
@@ -121,3 +122,17 @@ def test_student_sampler_equals_the_pipeline_with_its_saved_scheduler(parts, sch
     theirs = pipe(prompt_embeds=cond, guidance_scale=4.0, num_inference_steps=4, latents=noise,
                   output_type="latent").images
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+def test_students_train_their_first_step_on_pure_noise_as_samplers_start(schedule):
+    """At the top timestep a training latent is pure noise, whatever the image (SD's terminal SNR is
+    not zero, and large latents would show through); below it, z_t = α_t x + σ_t ε."""
+    x = torch.full((4, 4, 8, 8), 6.0)
+    t = torch.tensor([999, 999, 500, 0])
+    torch.manual_seed(0)
+    z = noisy(x, t, schedule)
+    torch.manual_seed(0)
+    eps = torch.randn_like(x)
+    torch.testing.assert_close(z[:2], eps[:2])
+    alpha, sigma = schedule(t[2:], like=x[2:])
+    torch.testing.assert_close(z[2:], alpha * x[2:] + sigma * eps[2:])
