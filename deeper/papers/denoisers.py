@@ -144,8 +144,13 @@ def load_student(folder: Path, device="cpu", base_unet=None) -> Student:
     return Student(unet.to(device).eval(), Schedule.from_scheduler(scheduler), info)
 
 
+SIGMA_SPACINGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")
+
+
 def ddim_scheduler(config) -> DDIMScheduler:
     """The teacher's schedule as a v-prediction DDIM scheduler on the trailing grid that
-    `ddim.timestep_grid` uses, its last step landing on the clean image."""
+    `ddim.timestep_grid` uses, its last step landing on the clean image. The teacher's choice of
+    sigma spacing (for its LMS) is left behind: DDIM has none, and the students walk that grid."""
+    config = {k: v for k, v in dict(config).items() if k not in SIGMA_SPACINGS}
     return DDIMScheduler.from_config(config, prediction_type="v_prediction", timestep_spacing="trailing",
                                      set_alpha_to_one=True, clip_sample=False)
