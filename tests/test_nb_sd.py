@@ -63,6 +63,10 @@ def test_scheduler_and_vae():
     nb = executed(INSIDE)
     assert "init_noise_sigma 14.61" in text_output(nb, "scheduler")
     assert has_image(nb, "schedule-plot")
+    # tiny-sd's LMS walks exponentially spaced sigmas: every step removes the same share of sigma
+    spacing = text_output(nb, "sigma-spacing").splitlines()
+    assert spacing[0] == "exponential sigmas: True" and has_image(nb, "sigma-spacing")
+    assert "0.84" in spacing[2] and spacing[3].count("0.19") == 4
     assert "after scale_model_input 0.9" in text_output(nb, "scale-model-input")
     assert "(1, 3, 32, 32) -> (1, 4, 8, 8)" in text_output(nb, "vae")
     assert has_image(nb, "vae-roundtrip") and has_image(nb, "add-noise")
