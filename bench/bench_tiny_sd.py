@@ -118,7 +118,9 @@ def timing_rows(pipe, repeats=5, threads_to_try=None):
 
 
 def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver")):
-    """Held-out accuracy at guidance 7.5 with each sampler in turn: same prompts, same starting noise."""
+    """Held-out accuracy at guidance 7.5 with each sampler in turn, and LMS on each spacing of its
+    sigmas: same prompts, same starting noise. Samplers that have the option keep the model's own
+    spacing (`use_exponential_sigmas` for tiny-sd); DDIM has none."""
     from deeper.sd import make_scheduler
     from deeper.sd.schedulers import LMSScheduler
 
@@ -131,9 +133,15 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     shipped, rows = pipe.scheduler, []
     schedulers = {name: make_scheduler(name, shipped.config) for name in names}
     schedulers["LMS of order 2"] = SecondOrderLMS.from_config(shipped.config)
+    # the same LMS on other spacings of its sigmas (the model's config chooses one)
+    no_spacing = dict.fromkeys(("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"), False)
+    schedulers["LMS on evenly spaced timesteps"] = LMSScheduler.from_config(shipped.config, **no_spacing)
+    for spacing in ("karras", "exponential"):
+        schedulers[f"LMS on {spacing} sigmas"] = LMSScheduler.from_config(
+            shipped.config, **{**no_spacing, f"use_{spacing}_sigmas": True})
     for name, scheduler in schedulers.items():
         pipe.scheduler = scheduler
-        rows.append((f"held-out prompts, {STEPS} {name} steps, guidance {GUIDANCE}", n,
+        rows.append((f"held-out prompts, {STEPS} steps of {name}, guidance {GUIDANCE}", n,
                      evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
     pipe.scheduler = shipped
     return rows
