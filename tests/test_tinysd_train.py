@@ -62,6 +62,8 @@ def test_export_writes_a_loadable_pipeline(recipe):
     # the pipeline hands the UNet latents as large as it was trained on: unit variance times --latent-scale
     assert results["unet"]["latent_scale"] == 2
     assert pipe.vae.config.scaling_factor == pytest.approx(2 * results["vae"]["metrics"]["scaling_factor"])
+    # SD's noise schedule, sampled by LMS on exponentially spaced sigmas (what the shipped folder has)
+    assert pipe.scheduler.config.beta_schedule == "scaled_linear" and pipe.scheduler.config.use_exponential_sigmas
     unet_ema = load_file(root / "ckpt" / "unet" / "ema.safetensors")
     name = "conv_in.weight"
     assert torch.equal(pipe.unet.state_dict()[name], unet_ema[name].half().float())
