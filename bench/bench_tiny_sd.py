@@ -122,7 +122,7 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     sigmas: same prompts, same starting noise. Samplers that have the option keep the model's own
     spacing (`use_exponential_sigmas` for tiny-sd); DDIM has none."""
     from deeper.sd import make_scheduler
-    from deeper.sd.schedulers import LMSScheduler
+    from deeper.sd.schedulers import SIGMA_SPACINGS, LMSScheduler
 
     class SecondOrderLMS(LMSScheduler):
         """LMS from its last two predictions instead of four: stable for steps twice as stiff."""
@@ -134,7 +134,7 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     schedulers = {name: make_scheduler(name, shipped.config) for name in names}
     schedulers["LMS of order 2"] = SecondOrderLMS.from_config(shipped.config)
     # the same LMS on other spacings of its sigmas (the model's config chooses one)
-    no_spacing = dict.fromkeys(("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"), False)
+    no_spacing = dict.fromkeys(SIGMA_SPACINGS, False)
     schedulers["LMS on evenly spaced timesteps"] = LMSScheduler.from_config(shipped.config, **no_spacing)
     for spacing in ("karras", "exponential"):
         schedulers[f"LMS on {spacing} sigmas"] = LMSScheduler.from_config(
@@ -147,13 +147,11 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     return rows
 
 
-def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 7 / 6, 4 / 3)):
+def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 4.0, 5.0, 6.0, 7.0)):
     """Held-out accuracy at guidance 7.5 as if the UNet had been trained on latents k times larger
-    than its own (train.py --latent-scale), measured without training: the UNet reparametrised
-    exactly (`at_latent_scale`), so LMS walks SD's sigma grid divided by k. The shipped UNet's
-    latents are already six times unit variance, so the default scales stand for 6x, 7x and 8x.
-    (Under 1, the top of SD's sigma grid divided by k lies beyond the UNet's: no longer exact.)
-    (Sampling still starts from pure noise, which at large scales no longer hides the latents.)"""
+    (train.py --latent-scale k), measured without training: the shipped UNet reparametrised exactly
+    (`at_latent_scale`), so LMS walks SD's sigma grid divided by k. (Sampling still starts from pure
+    noise, which at large k no longer hides the latents: data/tiny-sd/README.md, "Tried on the way".)"""
     shipped_forward, shipped_factor = pipe.unet.forward, pipe.vae.config.scaling_factor
     prompts, specs = held_out(n)
     rows = []
@@ -161,7 +159,7 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 7 / 6, 4 / 3)):
         for k in scales:
             pipe.unet.forward = at_latent_scale(shipped_forward, pipe.scheduler.alphas_cumprod, k)
             pipe.vae.register_to_config(scaling_factor=shipped_factor * k)
-            rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:.3g} times as large", n,
+            rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:g} times larger", n,
                          evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
     finally:  # the pipeline as it was, for whatever is measured next
         pipe.unet.forward = shipped_forward

@@ -14,6 +14,7 @@ import torch
 from diffusers import DDIMScheduler, UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 
+from ..sd.schedulers import SIGMA_SPACINGS
 from .ddim import Schedule, x_from_eps, x_from_v
 from .packing import pack, unpack
 
@@ -142,9 +143,6 @@ def load_student(folder: Path, device="cpu", base_unet=None) -> Student:
         unet = UNet2DConditionModel.from_pretrained(folder / "unet", dtype=torch.float32)
     scheduler = DDIMScheduler.from_pretrained(folder / "scheduler")
     return Student(unet.to(device).eval(), Schedule.from_scheduler(scheduler), info)
-
-
-SIGMA_SPACINGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")
 
 
 def ddim_scheduler(config) -> DDIMScheduler:

@@ -42,6 +42,10 @@ SCHEDULERS = {
     "DPM-Solver": DPMSolverMultistepScheduler,  # DPM-Solver++ (2nd order, multistep)
 }
 
+# A scheduler config's choice of how to space its sigmas (diffusers' default: evenly spaced
+# timesteps). LMS, Euler and DPM-Solver honour them; DDIM has its own grid and none of them.
+SIGMA_SPACINGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")
+
 
 def scheduler_name(name: str) -> str:
     """The canonical name for `name` (case and '-'/'_'/' ' ignored); ValueError listing the allowed ones."""
