@@ -14,6 +14,7 @@ import torch
 from transformers import CLIPTokenizer
 
 from ..clip_vocab import write_tokenizer_files
+from ..manifest import ShippedFileError, verify
 from .models import MAX_TOKENS
 
 RESTORE = ("Restore the shipped model with `git checkout -- data/tiny-sd` "
@@ -40,7 +41,7 @@ class ModelFolderError(FileNotFoundError):
 
 def _check_safetensors(path: Path) -> None:
     """A safetensors file is an 8-byte header length, a JSON header, then the tensors' bytes; the
-    header says where the last tensor ends, so a truncated file is caught without loading it."""
+    header says where each tensor lies, so a truncated file is caught without loading it."""
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(8)
@@ -50,16 +51,28 @@ def _check_safetensors(path: Path) -> None:
         if n > size - 8:
             raise ValueError("its header runs past the end of the file")
         header = json.loads(f.read(n))
-    end = max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
+    if not isinstance(header, dict):
+        raise ValueError(f"its header is a JSON {type(header).__name__}, not the table of tensors")
+    end = 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int for o in offsets)
+                and 0 <= offsets[0] <= offsets[1]):
+            raise ValueError(f"its header entry for {name!r} has no valid data_offsets")
+        end = max(end, offsets[1])
     if 8 + n + end != size:
         raise ValueError(f"it holds {size:,} bytes where its header promises {8 + n + end:,}")
 
 
-def check_model_folder(folder) -> Path:
+def check_model_folder(folder, checksums: bool = True) -> Path:
     """Raise `ModelFolderError` naming the first missing, empty or truncated file of a tiny-sd folder.
 
     Checks every file `StableDiffusionPipeline.from_pretrained` reads (weights by their safetensors
-    header, configs by parsing them), without loading any weights. Returns the folder as a Path.
+    header, configs by parsing them), without loading any weights; a folder shipped in data/ (or a
+    copy with its manifest) also by checksum, so damaged bytes behind an intact header are named.
+    `checksums=False` skips that (an export writing new weights over data/). Returns the folder as a Path.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -77,6 +90,11 @@ def check_model_folder(folder) -> Path:
                 _check_safetensors(path)
         except (ValueError, UnicodeDecodeError, struct.error) as e:
             raise ModelFolderError(f"The model file {path} is damaged or truncated ({e}). {RESTORE}") from e
+    try:
+        if checksums:
+            verify(folder)  # the bytes behind the headers, against data/MANIFEST.sha256 (shipped folders only)
+    except ShippedFileError as e:
+        raise ModelFolderError(str(e)) from e
     return folder
 
 
@@ -102,7 +120,7 @@ def save_model_folder(folder, tokenizer, text_encoder, vae, unet, scheduler,
     config = Path(folder) / "text_encoder" / "config.json"
     config.write_text(json.dumps({**json.loads(config.read_text()), "dtype": "float32"}, indent=2) + "\n")
     add_sd_scheduler_settings(folder)
-    return check_model_folder(folder)
+    return check_model_folder(folder, checksums=False)  # new weights: `python -m deeper.manifest --write` records them
 
 
 # SD v1's scheduler_config.json carries these for the schedulers a student may swap in: without
