@@ -15,6 +15,8 @@ import diffusers
 import torch
 from packaging.version import Version
 
+from ..device import explain_mps, pick_device
+from ..manifest import manifest_root
 from ..paths import DATA, TINY_SD
 from ..tinysd import ModelFolderError, check_model_folder
 
@@ -36,6 +38,7 @@ class Parts:
     vae: torch.nn.Module
     scheduler: object
     model_id: str = ""
+    device_note: str = ""  # which device and dtype load_parts picked and why: what notebooks print
 
     @property
     def device(self) -> torch.device:
@@ -80,7 +83,8 @@ class Parts:
 
 
 def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    """CUDA, then Apple's MPS, then the CPU (`deeper.device.pick_device`)."""
+    return pick_device().device
 
 
 def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype | None = None,
@@ -88,13 +92,13 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
     """Load a model's parts from a local folder (hub-shaped), a model shipped in data/ by its name
     ("tiny-sd", the default), or a hub id ("stable-diffusion-v1-5/stable-diffusion-v1-5").
 
-    `device` defaults to the GPU when there is one; `dtype` to float16 on a GPU, else float32;
-    `progress=False` hides the libraries' loading bars (notebooks in CI). On a GPU the VAE decodes a
+    `device` None picks CUDA, then Apple's MPS, then the CPU; `dtype` None is float16 on CUDA, else
+    float32 (`deeper.device.pick_device`; `parts.device_note` says what was picked); `progress=False` hides the libraries' loading bars (notebooks in CI). On a GPU the VAE decodes a
     batch one image at a time (`vae.enable_slicing()`), so a 4-image grid of SD fits a Colab GPU.
     Raises ValueError naming `model_id` when the folder is incomplete or the hub cannot be reached.
     """
-    device = device or default_device()
-    dtype = dtype or (torch.float16 if str(device).startswith("cuda") else torch.float32)
+    choice = pick_device(device, dtype)
+    device, dtype = choice.device, choice.dtype
     source = shipped_or_given(model_id)
     folder = Path(source)
     if folder.is_dir():
@@ -110,12 +114,16 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
         hint = ("" if folder.is_dir() else ". A hub id needs the network (or a copy in the hub cache); "
                 f"offline, use a local folder such as {TINY_SD}")
         raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}{hint}") from e
-    parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source)
+    parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source,
+                  device_note=f"{folder.name if folder.is_dir() else source}: {choice}")
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
-    if str(device).startswith("cuda"):
+    if device != "cpu":
         parts.vae.enable_slicing()  # a batch decoded one image at a time: SD's decoder needs GBs per image
-    return parts.to(device)
+    try:
+        return parts.to(device)
+    except (RuntimeError, NotImplementedError) as e:
+        raise explain_mps(e) from e
 
 
 @contextmanager
@@ -143,9 +151,10 @@ def shipped_or_given(model_id) -> str:
 
 
 def check_shipped(folder: Path) -> None:
-    """A model shipped in data/ is checked file by file first (deeper.tinysd knows its files and how to
-    restore them): a clone without its LFS files or a cut-short download is named, not loaded as noise."""
-    if folder.resolve().is_relative_to(DATA.resolve()):
+    """A model shipped in data/ (or a copy of data/ with its manifest) is checked file by file first
+    (deeper.tinysd knows its files and how to restore them, data/MANIFEST.sha256 their checksums): a
+    clone without its LFS files, a cut-short download or damaged bytes are named, not loaded as noise."""
+    if folder.resolve().is_relative_to(DATA.resolve()) or manifest_root(folder) is not None:
         try:
             check_model_folder(folder)
         except ModelFolderError as e:

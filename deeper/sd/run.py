@@ -6,6 +6,7 @@ from typing import Callable
 
 from PIL import Image
 
+from ..device import explain_mps
 from ..images import to_pil
 from .loop import Step, _denoise
 from .settings import checked_settings, settings_code
@@ -41,14 +42,21 @@ def run(parts, prompt="", *, on_step: Callable[[Step], None] | None = None,
     turns true the loop ends there and the run is decoded from the latents it had reached."""
     s = checked_settings(parts, prompt=prompt, **settings)
     steps, stopped = [], False
-    for step in _denoise(parts, s, prompt_embeds):
-        steps.append(step)
-        if on_step is not None:
-            on_step(step)
-        if should_stop is not None and should_stop():
-            stopped = step.index < step.steps - 1
-            break
-    return Run(s, steps, to_pil(decode(parts, steps[-1].latents)), parts, stopped)
+    try:
+        for step in _denoise(parts, s, prompt_embeds):
+            steps.append(step)
+            if on_step is not None:
+                on_step(step)
+            if should_stop is not None and should_stop():
+                stopped = step.index < step.steps - 1
+                break
+        images = to_pil(decode(parts, steps[-1].latents))
+    except (RuntimeError, NotImplementedError) as e:  # an MPS that lacks an operation says what to do
+        error = explain_mps(e)
+        if error is e:
+            raise
+        raise error from e
+    return Run(s, steps, images, parts, stopped)
 
 
 def generate(parts, prompt="", **settings) -> Image.Image | list[Image.Image]:
