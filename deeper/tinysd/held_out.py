@@ -1,0 +1,93 @@
+"""The held-out prompts that say whether the tiny SD reads a sentence, written before it was trained
+to read one and never trained on (`deeper.tinysd.grammar` rejects any caption that matches them).
+
+Three sets, reported apart (`bench/bench_tiny_sd.py --only reading`):
+- `structures`: sentence shapes the grammar never generates, in words it does use: a stranger's
+  syntax with our vocabulary.
+- `words`: shapes the grammar generates, with role words no training caption contains ("backdrop",
+  "chalk", "depict"): a stranger's vocabulary with our syntax. The model has never seen these
+  tokens, so it must read the role from the sentence around them.
+- `card`: the five phrasings the model card has always reported (`captions.HELD_OUT_TEMPLATES`).
+
+Every prompt states digit, ink and background. {n} is the digit as a word or a numeral, {word} and
+{numeral} force one.
+"""
+
+import re
+
+import numpy as np
+
+from .captions import COLOURS, HELD_OUT_TEMPLATES, WORDS, PromptSpec, fill, random_colours
+
+HELD_OUT_STRUCTURES = [
+    "{bg} background. {ink} ink. the digit {word}.",
+    "i want the {n} in {ink} and the background in {bg}",
+    "{ink} strokes make a {n} on the {bg} page",
+    "digit {numeral} / {ink} / on {bg}",
+    "{n}, please: {ink} on {bg}",
+    "make the background {bg}, then write a {n} on it in {ink}",
+    "a {n} ({ink}) on a {bg} background",
+    "{ink} is the colour of the {n}, {bg} is the colour of the paper",
+    "over {bg} paper, the number {word} is written in {ink} ink",
+    "a drawing where the ink is {ink}, the digit is {n} and the background is {bg}",
+    "{ink}-on-{bg} {n}",
+    "the paper: {bg}. the pen: {ink}. the number: {n}.",
+]
+
+# Role words no training caption may contain (grammar.py checks its lexicon against this list, and
+# its made-up "nonce" words avoid them too).
+HELD_OUT_ROLE_WORDS = ("backdrop", "chalk", "depict", "artwork", "symbol", "glyph", "wall", "poster",
+                       "illustrate", "crayon", "snapshot", "board", "scrawl", "brushstrokes", "character", "slate")
+
+HELD_OUT_WORDS = [
+    "a {ink} {n} on a {bg} backdrop",
+    "{n} in {ink} chalk on {bg} paper",
+    "depict a {ink} {n} on a {bg} background",
+    "an artwork of the symbol {n}, {ink} on {bg}",
+    "a {ink} glyph {n} against a {bg} wall",
+    "{bg} poster with a {ink} {n} on it",
+    "illustrate a {n} in {ink} crayon on a {bg} background",
+    "a snapshot of a {ink} {n} on a {bg} board",
+    "scrawl a {n} with {ink} brushstrokes on {bg}",
+    "the character {word} in {ink} on a {bg} slate",
+]
+
+HELD_OUT_SETS = {"structures": HELD_OUT_STRUCTURES, "words": HELD_OUT_WORDS, "card": HELD_OUT_TEMPLATES}
+
+
+def held_out_set(name: str, n: int, seed: int = 0) -> list[tuple[str, PromptSpec]]:
+    """`n` (prompt, spec) pairs of one held-out set, cycling through its templates, uniform over
+    digits and ordered colour pairs. The same seed gives the same list."""
+    templates = HELD_OUT_SETS[name]
+    rng = np.random.default_rng(seed)
+    digits = rng.integers(0, 10, n)
+    inks, bgs = random_colours(rng, n)
+    out = []
+    for k in range(n):
+        d, ink, bg = int(digits[k]), COLOURS[inks[k]], COLOURS[bgs[k]]
+        out.append((fill(templates[k % len(templates)], d, ink, bg, "", rng), PromptSpec(d, ink, bg)))
+    return out
+
+
+def template_pattern(template: str) -> re.Pattern:
+    """A regex matching every filling of `template` (any digit, any colour words, "a"/"an")."""
+    colour = r"[a-z]+"
+    digit = "(?:" + "|".join(WORDS + [str(d) for d in range(10)]) + ")"
+    parts = re.split(r"(\{\w+\})", template)
+    out = []
+    for p in parts:
+        if p in ("{ink}", "{bg}"):
+            out.append(colour)
+        elif p in ("{n}", "{word}", "{numeral}"):
+            out.append(digit)
+        else:
+            out.append(re.sub(r"\ba\b", "an?", re.escape(p)))  # "a" or "an", as fill() writes it
+    return re.compile("".join(out) + r"$", re.IGNORECASE)
+
+
+HELD_OUT_PATTERNS = [template_pattern(t) for ts in HELD_OUT_SETS.values() for t in ts]
+
+
+def is_held_out(caption: str) -> bool:
+    """Does `caption` have the shape of a held-out prompt? (The grammar never trains on one.)"""
+    return any(p.match(caption) for p in HELD_OUT_PATTERNS)
