@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--negative", default="", help="negative prompt: what to steer away from")
     g.add_argument("--guidance", type=float, default=7.5, help="guidance scale (default 7.5; 1 or less: none)")
     g.add_argument("--steps", type=int, default=30, help="denoising steps, 1 to 1000 (default 30)")
-    g.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**64-1 (default 0)")
+    g.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**32-1 (default 0)")
     g.add_argument("--scheduler", default="LMS", help="LMS, DDIM, Euler or DPM-Solver (default LMS)")
     g.add_argument("--height", type=int, default=None, help="image height (default: the model's own)")
     g.add_argument("--width", type=int, default=None, help="image width (default: the model's own)")

@@ -6,8 +6,24 @@ import torch
 from PIL import Image
 
 
+DAMAGED = ("The model's weights are likely damaged: check them with `python -m deeper.manifest --check` "
+           "and restore the shipped ones with `git checkout -- data/`; on a GPU in float16, load in "
+           "float32 instead (load_parts(dtype=torch.float32))")
+
+
+def check_finite(values: torch.Tensor, what: str) -> torch.Tensor:
+    """`values` unchanged, or a ValueError saying how many are NaN or infinite and the likely cause."""
+    bad = (~torch.isfinite(values.detach())).sum().item()
+    if bad:
+        raise ValueError(f"{what} hold {bad:,} NaN or infinite values of {values.numel():,}, so the image "
+                         f"would come out black. {DAMAGED}")
+    return values
+
+
 def to_pil(images: torch.Tensor) -> list[Image.Image]:
-    """(b, 3, H, W) or (3, H, W) in [0, 1] -> PIL images, with the pipeline's exact rounding."""
+    """(b, 3, H, W) or (3, H, W) in [0, 1] -> PIL images, with the pipeline's exact rounding
+    (NaN or infinite pixels are a ValueError: `check_finite`)."""
+    check_finite(images, "the decoded images")
     if images.ndim == 3:
         images = images[None]
     arrays = (images.detach().cpu().permute(0, 2, 3, 1).float().numpy() * 255).round().astype("uint8")

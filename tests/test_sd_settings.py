@@ -3,8 +3,9 @@
 import math
 
 import pytest
+import torch
 
-from deeper.sd import checked_settings, generate, settings_code
+from deeper.sd import checked_settings, generate, seed_generator, settings_code
 from sd_fixtures import tiny_parts
 
 BAD = [
@@ -17,8 +18,14 @@ BAD = [
     ("steps", 1001, "steps"),
     ("steps", 2.5, "steps"),
     ("steps", True, "steps"),
-    ("seed", -1, "seed must be a whole number from 0 to 2\\*\\*64 - 1"),
+    ("seed", -1, "seed must be a whole number from 0 to 2\\*\\*32 - 1"),
     ("seed", 2**64, "seed"),
+    # torch keeps a seed's low 32 bits: each of these would silently draw a smaller seed's noise
+    ("seed", 2**32, "seed must be a whole number from 0 to 2\\*\\*32 - 1 .4294967295.: torch's generator"),
+    ("seed", 2**33, "seed"),
+    ("seed", 2**63, "seed"),
+    ("seed", 5 + 2**40, "seed"),
+    ("seed", 2**64 - 1, "seed"),
     ("seed", 1.5, "seed"),
     ("height", 33, "height must be a multiple of 8 from 8 to 128"),
     ("width", 0, "width"),
@@ -43,9 +50,23 @@ def test_unknown_setting_is_named():
 
 
 def test_defaults_and_edges_are_accepted():
-    s = checked_settings(tiny_parts(), prompt="", seed=2**64 - 1, guidance_scale=0, steps=1000, scheduler="dpm_solver")
-    assert s == dict(prompt="", negative_prompt="", guidance_scale=0.0, steps=1000, seed=2**64 - 1,
+    s = checked_settings(tiny_parts(), prompt="", seed=2**32 - 1, guidance_scale=0, steps=1000, scheduler="dpm_solver")
+    assert s == dict(prompt="", negative_prompt="", guidance_scale=0.0, steps=1000, seed=2**32 - 1,
                      scheduler="DPM-Solver", height=32, width=32)
+
+
+def test_the_seed_range_is_what_torch_keeps():
+    """Why seeds stop at 2**32 - 1: torch's CPU generator draws the same noise for seed + 2**32 (if a
+    torch ever keeps all 64 bits, this fails and the range can grow)."""
+    noise = lambda seed: torch.randn(16, generator=seed_generator(seed))  # noqa: E731
+    assert torch.equal(noise(2**32), noise(0)) and torch.equal(noise(5 + 2**40), noise(5))
+    assert not torch.equal(noise(2**32 - 1), noise(0)) and not torch.equal(noise(2**32 - 1), noise(2**31 - 1))
+
+
+def test_every_seed_at_the_boundaries_draws_its_own_image():
+    parts = tiny_parts()
+    images = [generate(parts, "a 7", steps=1, seed=seed).tobytes() for seed in (0, 1, 2**31, 2**32 - 1)]
+    assert len(set(images)) == 4
 
 
 def test_no_seed_draws_one_and_records_it():

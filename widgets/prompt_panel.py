@@ -18,6 +18,7 @@ import torch
 
 from deeper.images import enlarge, image_grid, to_pil
 from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
+from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import truncation_note
 
 from .common import MessageLine, png_bytes, shows_errors
@@ -90,7 +91,7 @@ class PromptPanel(W.VBox):
                     seed=parse_seed(self.seed.value), scheduler=self.scheduler.value)
 
     def _draw_seed(self):
-        self.seed.value = str(secrets.randbelow(2**32))
+        self.seed.value = str(secrets.randbelow(SEED_LIMIT))
 
     # --- running ----------------------------------------------------------------------------------
     @shows_errors
@@ -170,8 +171,8 @@ class PromptPanel(W.VBox):
 
 
 def parse_seed(text: str) -> int:
-    """The seed box's text as an int (a Text box, so 64-bit seeds survive the browser's doubles)."""
+    """The seed box's text as an int (a Text box, so every seed survives the browser's doubles)."""
     try:
         return int(str(text).strip())
     except ValueError:
-        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1; got {text!r}") from None
+        raise ValueError(f"{SEED_RANGE}; got {text!r}") from None

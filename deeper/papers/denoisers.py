@@ -14,6 +14,7 @@ import torch
 from diffusers import DDIMScheduler, UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 
+from ..manifest import verify
 from ..sd.schedulers import SIGMA_SPACINGS
 from .ddim import Schedule, x_from_eps, x_from_v
 from .packing import pack, unpack
@@ -131,6 +132,7 @@ def _save_rest(student, folder, **extra):
 def load_student(folder: Path, device="cpu", base_unet=None) -> Student:
     """A student saved by `save_student`, or by `save_packed_student` given the `base_unet` it names."""
     folder = Path(folder)
+    verify(folder)  # a shipped student's files against data/MANIFEST.sha256 (a ShippedFileError names a damaged one)
     info = json.loads((folder / STUDENT_INFO).read_text())
     if (folder / "unet" / PACKED).exists():
         if base_unet is None:

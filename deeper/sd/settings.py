@@ -10,7 +10,11 @@ from .schedulers import scheduler_name
 
 MAX_STEPS = 1000  # the number of training timesteps: a sampler cannot take more steps than there are
 MAX_GUIDANCE = 100.0
-SEED_LIMIT = 2**64  # torch's generators take 64-bit seeds
+# torch takes 64-bit seeds, but its CPU generator (Mersenne Twister) keeps only the low 32 bits: 2**32
+# draws seed 0's noise. So seeds are what is true, 0 to 2**32 - 1, each with its own noise.
+SEED_LIMIT = 2**32
+SEED_RANGE = ("seed must be a whole number from 0 to 2**32 - 1 (4294967295): torch's generator keeps "
+              "only a seed's low 32 bits, so larger seeds would repeat smaller ones")
 MAX_SIZE_FACTOR = 4  # images up to 4x the model's native side (memory grows with its square)
 
 DEFAULTS = dict(prompt="", negative_prompt="", guidance_scale=7.5, steps=30, seed=0, scheduler="LMS",
@@ -54,9 +58,9 @@ def check_steps(steps) -> int:
 def check_seed(seed) -> int:
     """None draws a fresh seed (and the run records it, so the image can be made again)."""
     if seed is None:
-        return secrets.randbelow(2**32)
+        return secrets.randbelow(SEED_LIMIT)
     if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < SEED_LIMIT:
-        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1; got {seed!r}")
+        raise ValueError(f"{SEED_RANGE}; got {seed!r}")
     return int(seed)
 
 

@@ -2,11 +2,15 @@
 
 import torch
 
-from ..images import to_pil
+from ..images import check_finite, to_pil
 
 
 def decode(parts, latents: torch.Tensor) -> torch.Tensor:
-    """Latents (b, 4, h, w) -> images (b, 3, H, W) in [0, 1], exactly as the pipeline decodes them."""
+    """Latents (b, 4, h, w) -> images (b, 3, H, W) in [0, 1], exactly as the pipeline decodes them.
+
+    Latents holding NaN or infinities are a ValueError naming the likely cause: decoded, they would
+    make an all-black image that says nothing."""
+    check_finite(latents, "the latents")
     with torch.no_grad():
         image = parts.vae.decode(latents / parts.vae.config.scaling_factor, return_dict=False)[0]
     return (image / 2 + 0.5).clamp(0, 1)

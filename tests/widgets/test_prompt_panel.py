@@ -72,8 +72,10 @@ def test_new_seed_button_draws_a_seed(panel):
     ("guidance_scale", 1e9, "guidance_scale"),
     ("steps", 0, "steps must be a whole number from 1 to 1000"),
     ("steps", 5000, "steps"),
-    ("seed", "-1", "seed must be a whole number from 0 to 2**64 - 1"),
+    ("seed", "-1", "seed must be a whole number from 0 to 2**32 - 1"),
     ("seed", str(2**64), "seed"),
+    ("seed", str(2**32), "seed must be a whole number from 0 to 2**32 - 1"),
+    ("seed", str(5 + 2**40), "seed"),
     ("seed", "lucky", "seed"),
 ])
 def test_bad_input_is_a_message_and_the_image_stays(panel, control, value, message):
