@@ -161,7 +161,7 @@ def _transposed_b(self, other):
 
 matmul = Exercise(
     "matmul", "a @ b by the triple loop, c[i][j] = sum over k of a[i, k] * b[k, j], returned as a Matrix",
-    LessonMatrix.__matmul__, in_notebook=True,
+    LessonMatrix.__matmul__,
     ["The answer has as many rows as self and as many columns as other: start from "
      "`c = [[0.0] * bc for _ in range(ar)]`, then loop over i, j and k.",
      "Inside the three loops: `c[i][j] += self[i, k] * other[k, j]`; at the end `return Matrix(c)`."],
@@ -172,6 +172,6 @@ matmul = Exercise(
                   run=run_matmul, expect=lambda a, b: (reference.Matrix(a) @ reference.Matrix(b)).xs,
                   mistakes=[(_no_sum, "Each c[i][j] holds only the last product: add them up with +="),
                             (_transposed_b, "You read other[j, k]: walk down other's column j, other[k, j]")]),
-    function="__matmul__")
+    function="__matmul__", in_notebook=True)
 
 EXERCISES = [getitem, length, iterate, matmul]
