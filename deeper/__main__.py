@@ -25,7 +25,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--height", type=int, default=None, help="image height (default: the model's own)")
     g.add_argument("--width", type=int, default=None, help="image width (default: the model's own)")
     g.add_argument("--model", default=str(TINY_SD), help="model folder or hub id (default: the shipped tiny-sd)")
-    g.add_argument("--device", default=None, help="cpu or cuda (default: cuda when there is one)")
+    g.add_argument("--device", default=None, help="cuda, mps or cpu (default: CUDA, then Apple's MPS, then the CPU)")
+    commands.add_parser("doctor", help="check this environment: versions, Colab or local, device and dtype, "
+                        "the shipped models, the widget front end; and what to do about each problem")
     return p
 
 
@@ -41,6 +43,10 @@ def generate_command(args) -> None:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":
+        from .doctor import main as doctor
+
+        return doctor()
     warnings.showwarning = lambda message, *a, **k: print(f"warning: {message}", file=sys.stderr)
     try:
         generate_command(args)
