@@ -40,7 +40,8 @@ def setup_source() -> str:
         "if \"google.colab\" in sys.modules:\n"
         f"    !git clone -q --depth 1 {url} /content/deeper\n"
         "    %pip install -q -e /content/deeper\n"
-        "    sys.path.insert(0, \"/content/deeper\")"
+        "    sys.path.insert(0, \"/content/deeper\")\n"
+        "    from deeper.doctor import doctor; doctor()  # one line: versions, GPU, models; what to do about a problem"
     )
 
 
