@@ -126,6 +126,16 @@ def difference(expected, got, tolerance: tuple[float, str] | None = None, where:
         place = f" at index {index}" if index else ""
         return (f"values differ{at}: largest difference {gap.max().item():.3g}{place}, "
                 f"expected {expected[index].item():.6g}, got {got[index].item():.6g}{allowed}")
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"a dict expected{at}, got {kind(got)} ({show(got)})"
+        if sorted(map(repr, got)) != sorted(map(repr, expected)):
+            return f"keys {show(sorted(expected))} expected{at}, got {show(sorted(got))}"
+        for key in expected:
+            message = difference(expected[key], got[key], tolerance, f"{where}[{key!r}]" if where else str(key))
+            if message:
+                return message
+        return ""
     if isinstance(expected, (list, tuple)):
         if type(got) is not type(expected):
             return f"{kind(expected)} expected{at}, got {kind(got)} ({show(got)})"
@@ -176,15 +186,6 @@ def compare_cases(cases: Callable[[], list[Case]], mistakes: list[tuple[Callable
     an error the student's code raised or a time limit, advice to add).
     """
     def judge(fn, solution):
-        try:
-            _judge(fn, solution)
-        except Wrong as e:
-            advice = [a for words, a in errors if words in str(e)]
-            if advice:
-                raise Wrong(joined(str(e), advice[0])) from None
-            raise
-
-    def _judge(fn, solution):
         run_ = run or (lambda f, *a: f(*a))
         for case in cases():
             expected = expect(*case.args) if expect else run_(solution, *copy.deepcopy(case.args))
@@ -203,7 +204,20 @@ def compare_cases(cases: Callable[[], list[Case]], mistakes: list[tuple[Callable
                 if not difference(typical, got, tolerance):
                     raise Wrong(f"{case.label}: {message}. {advice}")
             raise Wrong(f"{case.label}: {message}")
-    return judge
+    return with_advice(judge, errors)
+
+
+def with_advice(judge, errors: list[tuple[str, str]]):
+    """`judge`, with advice added to a Wrong whose message holds the words of one of `errors`."""
+    def judged(fn, solution, *context):
+        try:
+            judge(fn, solution, *context)
+        except Wrong as e:
+            advice = [a for words, a in errors if words in str(e)]
+            if advice:
+                raise Wrong(joined(str(e), advice[0])) from None
+            raise
+    return judged
 
 
 class Exercise:
