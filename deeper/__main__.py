@@ -5,9 +5,15 @@ one-line message and exit status 2, never a traceback.
 """
 
 import argparse
+import os
 import sys
+import tempfile
 import warnings
+from pathlib import Path
 
+from PIL import Image
+
+from .device import pick_device
 from .paths import TINY_SD
 
 
@@ -32,13 +38,53 @@ def parser() -> argparse.ArgumentParser:
 
 
 def generate_command(args) -> None:
+    output, image_format = check_output(args.output)
+    pick_device(args.device)  # a device this machine lacks is an error now, not after loading the model
     from .sd import generate, load_parts
 
     parts = load_parts(args.model, device=args.device)
     image = generate(parts, args.prompt, negative_prompt=args.negative, guidance_scale=args.guidance,
                      steps=args.steps, seed=args.seed, scheduler=args.scheduler, height=args.height, width=args.width)
-    image.save(args.output)
-    print(f"wrote {args.output} ({image.width}x{image.height}, seed {args.seed}, {args.steps} steps)")
+    save_atomically(image, output, image_format)
+    print(f"wrote {output} ({image.width}x{image.height}, seed {args.seed}, {args.steps} steps)")
+
+
+def check_output(name: str) -> tuple[Path, str]:
+    """The output path and the image format its extension names, checked before any work starts."""
+    path = Path(name)
+    if path.is_dir():
+        raise ValueError(f"-o {name}: that is a directory; give a file name, e.g. -o {path / 'out.png'}")
+    if not path.parent.is_dir():
+        raise ValueError(f"-o {name}: the folder {path.parent} does not exist; create it or write elsewhere")
+    if not os.access(path.parent, os.W_OK):
+        raise ValueError(f"-o {name}: the folder {path.parent} is not writable; write elsewhere")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(f"-o {name}: the file exists and is not writable; remove it or write elsewhere")
+    Image.init()
+    image_format = Image.registered_extensions().get(path.suffix.lower())
+    if image_format not in Image.SAVE:
+        raise ValueError(f"-o {name}: {path.suffix or 'no extension'} names no image format to save; "
+                         f"end the name in .png (or .jpg, .webp)")
+    return path, image_format
+
+
+def save_atomically(image, path: Path, image_format: str) -> None:
+    """Write through a temporary file in the same folder, then rename: a reader never sees half a file,
+    and two processes writing one path leave one whole image."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+        try:
+            image.save(tmp, format=image_format)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+    os.chmod(tmp.name, 0o666 & ~current_umask())
+    os.replace(tmp.name, path)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def main(argv=None) -> int:
@@ -53,6 +99,12 @@ def main(argv=None) -> int:
     except (ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: no image written", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - the promise is a message, never a traceback
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

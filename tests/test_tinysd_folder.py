@@ -89,3 +89,30 @@ def test_damaged_config_and_empty_file_are_named(copy):
 def test_missing_folder_is_named(tmp_path):
     with pytest.raises(ModelFolderError, match="does not exist"):
         check_model_folder(tmp_path / "nowhere")
+
+
+def write_header(path, header):
+    """Replace a safetensors file's header with `header` (any JSON) and keep the tensor bytes after it."""
+    import json
+    import struct
+    data = path.read_bytes()
+    body = data[8 + struct.unpack("<Q", data[:8])[0]:]
+    text = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text)) + text + body)
+
+
+@pytest.mark.parametrize("header, says", [
+    ([1, 2, 3], "header is a JSON list"),
+    ("weights", "header is a JSON str"),
+    (None, "header is a JSON NoneType"),
+    ({"conv_in.weight": {"dtype": "F16", "shape": [4]}}, "'conv_in.weight' has no valid data_offsets"),
+    ({"conv_in.weight": {"dtype": "F16", "shape": [4], "data_offsets": ["0", "8"]}}, "no valid data_offsets"),
+    ({"conv_in.weight": {"dtype": "F16", "shape": [4], "data_offsets": [8]}}, "no valid data_offsets"),
+    ({"conv_in.weight": {"dtype": "F16", "shape": [4], "data_offsets": [8, 0]}}, "no valid data_offsets"),
+    ({"conv_in.weight": [0, 8]}, "no valid data_offsets"),
+])
+@pytest.mark.parametrize("name", ["unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"])
+def test_a_header_of_the_wrong_shape_is_named(copy, name, header, says):
+    write_header(copy / name, header)
+    with pytest.raises(ModelFolderError, match=f"{name} is damaged or truncated.*{says}"):
+        check_model_folder(copy)
