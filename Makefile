@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # Colab's ipywidgets, installed beside the venv and put first on the path for a second widget run.
 IW7    := .venv-ipywidgets7
+# Colab's published versions (.ci/colab-constraints.txt) with the CPU torch: a venv of their own.
+COLAB  := .venv-colab
 PORT   ?= 8888
 # make lab HEADLESS=1: no browser is opened; JupyterLab prints the URL to open.
 HEADLESS ?=
@@ -11,7 +13,7 @@ HEADLESS ?=
 # busy-waiting makes a loaded 2-core machine 10x slower (one UNet call: 304 ms against 29 ms).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: lab test data bench train readme screenshots clean
+.PHONY: lab test test-colab data bench train readme screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +33,15 @@ $(IW7)/.installed: $(VENV)/.installed
 		jupyterlab_widgets==1.1.11 ipython_genutils==0.2.0
 	touch $@
 
+$(COLAB)/.installed: pyproject.toml .ci/colab-constraints.txt
+	rm -rf $(COLAB)
+	$(PYTHON) -m venv $(COLAB)
+	$(COLAB)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB)/bin/python -m pip install --quiet "torch==2.13.0"
+	$(COLAB)/bin/python -m pip install --quiet -c .ci/colab-constraints.txt -e . papermill pytest
+	$(COLAB)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Colab pins)" > /dev/null
+	touch $@
+
 data: $(VENV)/.installed
 	$(PY) -m deeper.data
 
@@ -42,6 +53,13 @@ test: data $(IW7)/.installed
 	$(PY) -m pytest
 	# The widget tests again under Colab's ipywidgets 7.7.1.
 	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
+
+# Every notebook again, and the tests on what it computed, under Colab's versions (tools/colab_pins.py
+# checks the venv and its kernel first). Outputs go beside make test's, which the site is built from.
+test-colab: data $(COLAB)/.installed
+	$(COLAB)/bin/python -m tools.colab_pins
+	NOTEBOOK_OUTPUT=tests/output/notebooks-colab $(COLAB)/bin/python -m pytest -p no:cacheprovider \
+		tests/test_notebooks.py $(sort $(wildcard tests/test_nb_*.py))
 
 # Every benchmark prints a table of ratios measured side by side in one run (GPU ones run on a GPU machine).
 bench: data
@@ -64,4 +82,4 @@ readme: $(VENV)/.installed
 	$(PY) -m tools.readme_table
 
 clean:
-	rm -rf $(VENV) $(IW7) tests/output
+	rm -rf $(VENV) $(IW7) $(COLAB) tests/output
