@@ -3,6 +3,7 @@ prompts, guidance, and the time of one image on this CPU. Prints a table.
 
     python bench/bench_tiny_sd.py                      # everything (the accuracy rows want a GPU)
     python bench/bench_tiny_sd.py --only accuracy      # on the GPU machine
+    python bench/bench_tiny_sd.py --only reading       # the three held-out sets of a stranger's prompts (GPU)
     python bench/bench_tiny_sd.py --only timing        # on the laptop CPU
     python bench/bench_tiny_sd.py --only samplers --samples 300   # LMS against the other samplers at guidance 7.5
     python bench/bench_tiny_sd.py --only styles --samples 200     # do "thin", "thick", "slanted" draw?
@@ -167,19 +168,43 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 4.0, 5.0, 6.0, 7.0)):
     return rows
 
 
+def reading_rows(pipe, evaluator, n, templates=True):
+    """All-three accuracy on each held-out set (deeper.tinysd.held_out), n prompts each, with the
+    images whose ink and background came out swapped counted apart; then each template alone."""
+    from deeper.tinysd.captions import COLOURS
+    from deeper.tinysd.held_out import HELD_OUT_SETS, held_out_set
+    rows = []
+    for name, set_templates in HELD_OUT_SETS.items():
+        pairs = held_out_set(name, n, seed=4321)
+        prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
+        images = generate(pipe, prompts)
+        digits, inks, bgs = evaluator.read(images)
+        ink = torch.tensor([COLOURS.index(s.ink) for s in specs])
+        bg = torch.tensor([COLOURS.index(s.background) for s in specs])
+        swapped = ((inks == bg) & (bgs == ink)).float().mean().item()
+        rows.append((f"held-out {name}, {STEPS} LMS steps, guidance {GUIDANCE}", n,
+                     {**evaluator.prompt_accuracy(images, specs), "swapped": swapped}))
+        if templates:
+            k = len(set_templates)
+            for j, template in enumerate(set_templates):
+                rows.append((f"  '{template}'", len(specs[j::k]), evaluator.prompt_accuracy(images[j::k], specs[j::k])))
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=str(TINY_SD))
     p.add_argument("--evaluator", help="default: the evaluator folder beside the model's")
     p.add_argument("--samples", type=int, default=1000 if torch.cuda.is_available() else 100,
                    help="per accuracy row (default 1000 on a GPU, 100 on a CPU)")
-    p.add_argument("--only", choices=["accuracy", "timing", "samplers", "styles", "latent-scale"])
+    p.add_argument("--only", choices=["accuracy", "reading", "timing", "samplers", "styles", "latent-scale"])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, nargs="*", help="torch thread counts to time (default: 1 and the default)")
     p.add_argument("--json", help="also write the rows here")
     args = p.parse_args()
     rows = []
-    measured = {None: (accuracy_rows, style_rows), "accuracy": (accuracy_rows, style_rows),
+    measured = {None: (reading_rows, accuracy_rows, style_rows), "accuracy": (accuracy_rows, style_rows),
+                "reading": (reading_rows,),
                 "samplers": (sampler_rows,), "styles": (style_rows,), "latent-scale": (latent_scale_rows,),
                 "timing": ()}[args.only]
     if measured:

@@ -1,9 +1,12 @@
 """`python -m deeper.tinysd.train` (`make train`): the tiny Stable Diffusion's whole recipe.
 
 Stages, each resumable: `clip` (contrastive, text tower + small ViT), `vae` (AutoencoderKL),
-`evaluator` (the digit classifier of prompt accuracy), `unet` (needs clip and vae), `export`
-(writes data/tiny-sd, data/tiny-clip, data/evaluator from the checkpoints). clip, vae and
-evaluator are independent and may run at the same time in separate processes.
+`evaluator` (the digit classifier of prompt accuracy), `unet` (needs clip and vae), `text` (a copy
+of a finished model folder's text tower taught to read the grammar's captions through its frozen
+UNet, reading.py; `--teacher`, default data/tiny-sd), `export` (writes data/tiny-sd, data/tiny-clip,
+data/evaluator from the checkpoints; the text tower from the text stage where it ran). clip, vae
+and evaluator are independent and may run at the same time in separate processes. From scratch:
+`--stages clip,vae,evaluator,unet,export`, then `--stages text,export`.
 
 Runs on one CPU, one GPU or, under `accelerate launch`, several GPUs. Every step draws its batch
 and noise from a generator seeded by (seed, stage, step, process), so a stage stopped at its
@@ -35,17 +38,20 @@ from .dataset import STYLES, CaptionedDigits, pad, tokenize
 from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
-from .unet import MIN_SNR_GAMMA, alphas_cumprod, at_latent_scale, conditioned_batch, encode_dataset, unet_loss
+from .unet import (MIN_SNR_GAMMA, alphas_cumprod, at_latent_scale, conditioned_batch, encode_dataset, encode_latents,
+                   unet_loss)
 from .vae import psnr, scaling_factor, vae_loss
 
-STAGES = ("clip", "vae", "evaluator", "unet", "export")
+STAGES = ("clip", "vae", "evaluator", "unet", "text", "export")
 # steps, batch, peak learning rate, warm-up steps; sized for one H100 (see data/tiny-sd/README.md).
 PLAN = {
     "clip": dict(steps=3000, batch=512, lr=1e-3, warmup=200),
     "vae": dict(steps=4000, batch=256, lr=1e-3, warmup=200),
     "evaluator": dict(steps=2500, batch=256, lr=2e-3, warmup=100),
     "unet": dict(steps=12000, batch=1024, lr=1e-3, warmup=500),
+    "text": dict(steps=6000, batch=512, lr=5e-4, warmup=200),
 }
+READING_POOL = 200_000  # grammar captions the text stage samples from
 UNET_EMA = 0.999
 VARIANTS = 8  # colourings and captions of each training digit
 CLIP_GROUP = 8  # CLIP batches: groups of this many images sharing digit and colours (see same_colours_and_digit)
@@ -377,10 +383,43 @@ def distillation_teacher(run: Run, acp, k: float):
     return teacher
 
 
+def stage_text(run: Run) -> dict:
+    """The text tower of `--teacher` taught to read the grammar's captions (reading.py)."""
+    from ..sd.parts import load_parts
+    from .reading import build_pool, reading_loss
+    parts = load_parts(run.args.teacher, device=str(run.acc.device), dtype=torch.float32, progress=False)
+    for part in (parts.text_encoder, parts.unet, parts.vae):
+        part.eval().requires_grad_(False)
+    ds = run.captioned(0)
+    pool = build_pool(ds, run.tokenizer(), min(READING_POOL, 4 * len(ds)), run.args.seed)
+    rows, tokens, canonical = (x.to(run.acc.device) for x in (pool.rows, pool.tokens, pool.canonical))
+    means, stds = encode_latents(parts.vae, ds.images, len(ds), run.acc.device)
+    scale = parts.vae.config.scaling_factor
+    empty = tokenize(run.tokenizer(), [""]).to(run.acc.device)
+    acp = alphas_cumprod(run.acc.device)
+    run.print(f"text: {len(pool.captions)} captions, {len(set(pool.captions))} distinct; e.g. {pool.captions[:3]}")
+
+    def loss_of(model, g):
+        pick = run.batch_rows("text", g, len(rows))
+        r = rows[pick]
+        noise = torch.randn(means[r].shape, device=r.device, generator=g)
+        latents = (means[r] + stds[r] * noise) * scale
+        return reading_loss(model, parts.text_encoder, parts.unet, latents, tokens[pick], canonical[pick],
+                            empty, acp, g, run.acc.autocast)
+
+    student = type(parts.text_encoder)(parts.text_encoder.config)
+    if not run.state("text")["step"]:
+        student.load_state_dict(parts.text_encoder.state_dict())
+    return run.fit("text", student, loss_of, record={"teacher": str(run.args.teacher)})
+
+
 def stage_export(run: Run) -> dict:
-    """data/tiny-sd (the pipeline, UNet from its EMA weights), data/tiny-clip, data/evaluator."""
+    """data/tiny-sd (the pipeline, UNet from its EMA weights), data/tiny-clip, data/evaluator; or,
+    after only the text stage, the teacher folder with the text tower that reads (export_text)."""
     if not run.acc.is_main_process:
         return {}
+    if run.state("text")["step"] and not run.state("unet")["step"]:
+        return export_text(run)
     if not run.state("evaluator")["done"] or not run.state("unet")["step"]:
         raise SystemExit("export needs the evaluator stage finished and the unet stage started")
     if not run.state("unet")["done"]:  # a run that ran out of time still ships what it learned
@@ -388,6 +427,8 @@ def stage_export(run: Run) -> dict:
         run.print(f"warning: exporting the unet's EMA at step {unet['step']} of {unet['steps']}")
     out = Path(run.args.data)
     text, vae = frozen_parts(run)
+    if run.state("text")["step"]:
+        text.load_state_dict(load_file(run.stage_dir("text") / "model.safetensors"))
     unet = new_unet()
     unet.load_state_dict(load_file(run.stage_dir("unet") / "ema.safetensors"))
     save_model_folder(out / "tiny-sd", run.tokenizer(), text.cpu(), vae.cpu(), unet,
@@ -402,6 +443,23 @@ def stage_export(run: Run) -> dict:
     (run.ckpt / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     run.print(json.dumps(summary, indent=2))
     return summary
+
+
+def export_text(run: Run) -> dict:
+    """`--teacher`'s folder, written to `--data`/tiny-sd with the text stage's text tower and the
+    list of words it was taught (known_words.txt: the prompt panel names the others)."""
+    from ..sd.parts import load_parts
+    from .grammar import write_known_words
+    state = run.state("text")
+    if not state["done"]:
+        run.print(f"warning: exporting the text tower at step {state['step']} of {state['steps']}")
+    parts = load_parts(run.args.teacher, device="cpu", dtype=torch.float32, progress=False)
+    parts.text_encoder.load_state_dict(load_file(run.stage_dir("text") / "model.safetensors"))
+    out = Path(run.args.data) / "tiny-sd"
+    save_model_folder(out, parts.tokenizer, parts.text_encoder, parts.vae, parts.unet, parts.scheduler)
+    write_known_words(out)
+    run.print(json.dumps(state, indent=2))
+    return state
 
 
 def parse_overrides(items) -> dict:
@@ -437,6 +495,8 @@ def main(argv=None) -> dict:
     p.add_argument("--distil-from", type=Path, default=None,
                    help="a UNet's safetensors trained on unit-variance latents: train the unet to match its "
                         "predictions, reparametrised exactly to --latent-scale (see data/tiny-sd/README.md)")
+    p.add_argument("--teacher", type=Path, default=DATA / "tiny-sd",
+                   help="the text stage's model folder: its UNet, VAE and first text tower stay frozen")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")

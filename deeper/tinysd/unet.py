@@ -25,16 +25,23 @@ def alphas_cumprod(device=None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def encode_dataset(text_encoder, vae, images_of, tokens: torch.Tensor, batch: int = 2048):
-    """(latent mean, latent std, text states) of every row: `images_of(rows)` renders images,
-    `tokens` holds each row's caption. States are kept in float16 (77x64 numbers per caption)."""
-    means, stds, states = [], [], []
-    for rows in torch.arange(len(tokens), device=tokens.device).split(batch):
+def encode_latents(vae, images_of, n: int, device, batch: int = 2048):
+    """(latent mean, latent std) of rows 0..n-1: `images_of(rows)` renders their images."""
+    means, stds = [], []
+    for rows in torch.arange(n, device=device).split(batch):
         dist = vae.encode(images_of(rows) * 2 - 1).latent_dist
         means.append(dist.mean)
         stds.append(dist.std)
-        states.append(text_encoder(tokens[rows])[0].half())
-    return torch.cat(means), torch.cat(stds), torch.cat(states)
+    return torch.cat(means), torch.cat(stds)
+
+
+@torch.no_grad()
+def encode_dataset(text_encoder, vae, images_of, tokens: torch.Tensor, batch: int = 2048):
+    """(latent mean, latent std, text states) of every row: `images_of(rows)` renders images,
+    `tokens` holds each row's caption. States are kept in float16 (77x64 numbers per caption)."""
+    means, stds = encode_latents(vae, images_of, len(tokens), tokens.device, batch)
+    states = torch.cat([text_encoder(t)[0].half() for t in tokens.split(batch)])
+    return means, stds, states
 
 
 def conditioned_batch(rows, means, stds, states, empty_states, scale, generator):
