@@ -97,4 +97,4 @@ eta_mix = Exercise(
                       (_clamped, "Past η = 1 yours stops at e_tgt: η above 1 goes beyond the target prompt "
                                  "(the notebook sweeps η up to 2), don't clamp it")]))
 
-EXERCISES_20, EXERCISES_21, EXERCISES_22 = [target], [guided], [eta_mix]
+EXERCISES = [target, guided, eta_mix]
