@@ -13,7 +13,7 @@ from deeper.papers.imagic import Imagic, ImagicSettings, input_image, sweep
 from deeper.tinysd.captions import COLOURS
 from deeper.tinysd.dataset import PALETTE_RGB, pad, render
 
-from .common import MessageLine, figure_png, png_bytes, shows_errors
+from .common import MessageLine, figure_png, guarded, png_bytes, shows_errors
 
 SIDE = 160
 PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px"}  # fixed, so that a long caption cannot stretch one picture
@@ -79,8 +79,8 @@ class ImagicExplorer(W.VBox):
             control.observe(self._on_input, names="value")
         self.edit.observe(self._on_edit, names="value")
         self.value.observe(self._on_value, names="value")
-        self.fit_button.on_click(lambda _: self.fit())
-        self.eta.observe(lambda _: self.show_eta(), names="value")
+        self.fit_button.on_click(guarded(self, lambda _: self.fit()))
+        self.eta.observe(guarded(self, lambda _: self.show_eta()), names="value")
         self._on_input(None)
 
     # the input -------------------------------------------------------------------------------
@@ -109,6 +109,7 @@ class ImagicExplorer(W.VBox):
             self.message.show_info(f"the input image was {note}")
 
     # the edit --------------------------------------------------------------------------------
+    @shows_errors
     def _on_edit(self, change):
         kind = self.edit.value
         used = (self._colour(self.source.ink), self._colour(self.source.background))

@@ -25,6 +25,7 @@ def _check(m) -> tuple[str, tuple, np.ndarray | None]:
     clear error for what it cannot. Tensors are not copied: each picture reads only its own slice."""
     if _is_tensor(m) or isinstance(m, np.ndarray):
         kind, shape = ("tensor" if _is_tensor(m) else "array"), tuple(m.shape)
+        _check_numbers(m, kind)
         if not 2 <= len(shape) <= 2 + MAX_SLICE_DIMS:
             raise ValueError(f"a {len(shape)}-D {kind} of shape {shape}: the inspector shows "
                              f"2-D to {2 + MAX_SLICE_DIMS}-D (reshape it, e.g. x.reshape(-1, 28, 28))")
@@ -41,6 +42,23 @@ def _check(m) -> tuple[str, tuple, np.ndarray | None]:
     return ("list" if rows is m else "matrix"), array.shape, array
 
 
+def _check_numbers(m, kind: str) -> None:
+    """A clear error for a tensor or array that has a shape but no plain real numbers to draw."""
+    if kind == "tensor":
+        import torch
+
+        what = ("a meta tensor has a shape but no values: make it on a real device (e.g. torch.zeros(..., device='cpu'))"
+                if m.is_meta else
+                f"a sparse tensor (layout {m.layout}): show its dense form, x.to_dense()" if m.layout != torch.strided else
+                f"a complex tensor ({m.dtype}): show x.real, x.imag or x.abs()" if m.is_complex() else None)
+    else:
+        what = (None if m.dtype.kind in "biuf" else
+                f"a complex array ({m.dtype}): show x.real, x.imag or abs(x)" if m.dtype.kind == "c" else
+                f"an array of dtype {m.dtype} holds no plain numbers: convert it, e.g. x.astype(float)")
+    if what:
+        raise TypeError(f"cannot show {what}")
+
+
 def _plane(m, rows: np.ndarray | None, lead: tuple, steps: tuple) -> np.ndarray:
     """The 2-D picture at index `lead`, every steps-th row and column (large matrices are thinned)."""
     source = rows if rows is not None else m[lead]
@@ -54,8 +72,11 @@ def _heat_map(small: np.ndarray, si: int, sj: int) -> bytes:
     """PNG of a 2-D array in viridis, each cell a square, row si and column sj tinted, (si, sj) boxed."""
     from matplotlib import colormaps
 
-    lo, hi = small.min(), small.max()
-    rgb = colormaps["viridis"]((small - lo) / (hi - lo) if hi > lo else np.zeros_like(small))[..., :3]
+    finite = np.isfinite(small)
+    lo, hi = (small[finite].min(), small[finite].max()) if finite.any() else (0.0, 0.0)
+    scaled = np.where(finite, (small - lo) / (hi - lo) if hi > lo else 0.0, 0.0)
+    rgb = colormaps["viridis"](scaled)[..., :3]
+    rgb[~finite] = (1.0, 1.0, 1.0)  # NaN and infinities in white: they have no place on the scale
     rgb[si, :] = 0.7 * rgb[si, :] + 0.3
     rgb[:, sj] = 0.7 * rgb[:, sj] + 0.3
     cell = max(1, IMAGE_PIXELS // max(small.shape))
@@ -65,6 +86,26 @@ def _heat_map(small: np.ndarray, si: int, sj: int) -> bytes:
     for side in (np.s_[:edge], np.s_[-edge:], np.s_[:, :edge], np.s_[:, -edge:]):
         box[side] = (1.0, 0.1, 0.1)  # a red frame around (i, j)
     return png_bytes(big)
+
+
+def _picture(m, kind: str, shape: tuple, rows: np.ndarray | None, index: tuple, name: str) -> tuple[bytes, str]:
+    """(heat map PNG, expression HTML) at `index`: computed before anything on screen changes, so what
+    cannot be drawn leaves the last picture there."""
+    *lead, i, j = index
+    steps = tuple(max(1, -(-n // IMAGE_PIXELS)) for n in shape[-2:])  # at most ~320 cells a side
+    small = _plane(m, rows, tuple(lead), steps)
+    return _heat_map(small, i // steps[0], j // steps[1]), _expression(m, kind, name, index)
+
+
+def _expression(m, kind: str, name: str, index: tuple) -> str:
+    """`m[i, j]`, the __getitem__ call(s) that computed it, and the value, read from `m` itself."""
+    if kind == "list":
+        i, j = index
+        text, call, value = f"{name}[{i}][{j}]", f"{name}.__getitem__({i}).__getitem__({j})", m[i][j]
+    else:
+        text, call, value = f"{name}[{', '.join(map(str, index))}]", f"{name}.__getitem__({index})", m[index]
+    return (f'<code>{html.escape(text)}</code> &nbsp;is&nbsp; <code>{html.escape(call)}</code>'
+            f' &nbsp;→&nbsp; <b><code>{html.escape(repr(value))}</code></b>')
 
 
 def _describe(m, kind: str, shape: tuple) -> str:
@@ -130,21 +171,26 @@ class MatrixInspector(W.VBox):
     def show(self, m, name: str | None = None):
         """Inspect `m`: anything it cannot show becomes a message, and the previous matrix stays."""
         kind, shape, rows = _check(m)
-        self._m, self._kind, self._shape, self._rows = m, kind, shape, rows
-        self.name = name or self.name
+        dims = len(shape) - 2
+        index = (*[min(s.value, n - 1) for s, n in zip(self.slice_sliders[:dims], shape)],
+                 min(self.row_slider.value, shape[-2] - 1), min(self.col_slider.value, shape[-1] - 1))
+        name = name or self.name
+        picture = _picture(m, kind, shape, rows, index, name)  # raises before anything has changed
+        info = html.escape(_describe(m, kind, shape))
+        self._m, self._kind, self._shape, self._rows, self.name = m, kind, shape, rows, name
         self._busy = True
         try:
-            dims = len(shape) - 2
             for k, slider in enumerate(self.slice_sliders):
                 slider.max = shape[k] - 1 if k < dims else 0
-                slider.value = min(slider.value, slider.max)
+                slider.value = index[k] if k < dims else 0
                 slider.layout.display = None if k < dims else "none"
             self.row_slider.max, self.col_slider.max = shape[-2] - 1, shape[-1] - 1
+            self.row_slider.value, self.col_slider.value = index[-2:]
         finally:
             self._busy = False
-        self.info.value = html.escape(_describe(m, kind, shape))
+        self.info.value = info
         self.message.clear()
-        self._render()
+        self.image.value, self.expression.value = picture
 
     @shows_errors
     def select(self, *index: int):
@@ -156,19 +202,22 @@ class MatrixInspector(W.VBox):
             raise IndexError(f"give {len(shape)} integers for shape {shape}; got {index}")
         if not all(0 <= k < n for k, n in zip(index, shape)):
             raise IndexError(f"index {tuple(index)} is out of range for shape {shape}")
+        index = tuple(int(k) for k in index)
+        picture = _picture(self._m, self._kind, shape, self._rows, index, self.name)
         self._busy = True
         try:
             for slider, k in zip([*self.slice_sliders[:len(shape) - 2], self.row_slider, self.col_slider], index):
-                slider.value = int(k)
+                slider.value = k
         finally:
             self._busy = False
         self.message.clear()
-        self._render()
+        self.image.value, self.expression.value = picture
 
+    @shows_errors
     def _on_slider(self, change):
         if not self._busy and self._shape is not None:
-            self.message.clear()
             self._render()
+            self.message.clear()
 
     @shows_errors
     def _on_index_box(self, change):
@@ -181,21 +230,5 @@ class MatrixInspector(W.VBox):
             self.select(*index)
 
     def _render(self):
-        *lead, i, j = self.index
-        steps = tuple(max(1, -(-n // IMAGE_PIXELS)) for n in self._shape[-2:])  # at most ~320 cells a side
-        small = _plane(self._m, self._rows, tuple(lead), steps)
-        self.image.value = _heat_map(small, i // steps[0], j // steps[1])
-        self.expression.value = self._expression(lead, i, j)
-
-    def _expression(self, lead, i, j) -> str:
-        """`m[i, j]`, the __getitem__ call(s) that computed it, and the value, read from `m` itself."""
-        name = self.name
-        if self._kind == "list":
-            text, call = f"{name}[{i}][{j}]", f"{name}.__getitem__({i}).__getitem__({j})"
-            value = self._m[i][j]
-        else:
-            index = (*lead, i, j)
-            text, call = f"{name}[{', '.join(map(str, index))}]", f"{name}.__getitem__({index})"
-            value = self._m[index]
-        return (f'<code>{html.escape(text)}</code> &nbsp;is&nbsp; <code>{html.escape(call)}</code>'
-                f' &nbsp;→&nbsp; <b><code>{html.escape(repr(value))}</code></b>')
+        self.image.value, self.expression.value = _picture(self._m, self._kind, self._shape, self._rows,
+                                                           self.index, self.name)

@@ -7,7 +7,7 @@ import ipywidgets as W
 from deeper.images import enlarge
 from deeper.sd import generate, mix_prompts
 
-from .common import MessageLine, png_bytes, shows_errors
+from .common import MessageLine, guarded, png_bytes, shows_errors
 
 IMAGE_SIDE = 256
 
@@ -31,7 +31,7 @@ class PromptMixer(W.VBox):
                             (self.prompt_a, "deeper-mix-a"), (self.prompt_b, "deeper-mix-b")]:
             widget.add_class(dom)
         for control in (self.prompt_a, self.prompt_b, self.weight):
-            control.observe(lambda change: self.show(), names="value")
+            control.observe(guarded(self, lambda change: self.show()), names="value")
         self.children = [self.prompt_a, self.prompt_b, self.weight, self.image, self.caption, self.message]
         self.show()
 

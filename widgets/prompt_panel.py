@@ -21,7 +21,7 @@ from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, r
 from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import truncation_note
 
-from .common import MessageLine, png_bytes, shows_errors
+from .common import MessageLine, guarded, png_bytes, shows_errors
 
 IMAGE_SIDE = 256  # small images are enlarged (crisp pixels) to at least this
 STRIP_STEPS = 8
@@ -71,9 +71,9 @@ class PromptPanel(W.VBox):
                             (self.image, "deeper-image"), (self.strip, "deeper-strip"),
                             (self.settings_view, "deeper-settings")]:
             widget.add_class(dom)
-        self.generate_button.on_click(lambda _: self.generate())
-        self.stop_button.on_click(lambda _: self.stop())
-        self.new_seed.on_click(lambda _: self._draw_seed())
+        self.generate_button.on_click(guarded(self, lambda _: self.generate()))
+        self.stop_button.on_click(guarded(self, lambda _: self.stop()))
+        self.new_seed.on_click(guarded(self, lambda _: self._draw_seed()))
         self.children = [
             self.prompt, self.negative_prompt,
             W.HBox([self.guidance_scale, self.steps, self.seed, self.new_seed, self.scheduler]),

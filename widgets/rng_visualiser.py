@@ -12,7 +12,7 @@ from deeper.forking import fork_draws
 from deeper.torch_rng import N_WORDS, read_state
 from deeper.wichmann_hill import M, WichmannHill, step
 
-from .common import MessageLine, figure_png, shows_errors
+from .common import MessageLine, figure_png, guarded, shows_errors
 
 FORK_DRAWS = 5  # how many numbers parent and child each draw after a Fork
 
@@ -80,10 +80,10 @@ class RNGVisualiser(W.VBox):
                             (self.state, "deeper-state"), (self.torch_state, "deeper-torch-state"),
                             (self.image, "deeper-rng-plot"), (self.fork_output, "deeper-fork-output")]:
             widget.add_class(dom)
-        self.seed_button.on_click(lambda _: self.seed())
-        self.draw1_button.on_click(lambda _: self.draw(1))
-        self.draw100_button.on_click(lambda _: self.draw(100))
-        self.fork_button.on_click(lambda _: self.fork())
+        self.seed_button.on_click(guarded(self, lambda _: self.seed()))
+        self.draw1_button.on_click(guarded(self, lambda _: self.draw(1)))
+        self.draw100_button.on_click(guarded(self, lambda _: self.draw(100)))
+        self.fork_button.on_click(guarded(self, lambda _: self.fork()))
         self.children = [
             W.HBox([self.seed_box, self.seed_button, self.draw1_button, self.draw100_button]),
             W.HBox([self.fork_button, self.reseed_child]),

@@ -60,6 +60,7 @@ class SideBySide(W.VBox):
             self._families[name] = Family(name, self.parts.unet, self.students)
         return self._families[name]
 
+    @shows_errors
     def _on_change(self, change):
         self.update()
 

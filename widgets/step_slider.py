@@ -3,6 +3,8 @@ decode to (noisy early on), the clean image the model predicts from them, t and 
 latent channels; Play runs through the steps. Every step is decoded once, up front, so moving the
 slider only swaps pictures."""
 
+from numbers import Integral
+
 import ipywidgets as W
 
 from deeper.images import channel_tiles, image_grid, thumbnail
@@ -85,13 +87,21 @@ class StepSlider(W.VBox):
             channels=png_bytes(image_grid(channel_tiles(step.latents[self.which]), side=CHANNEL_SIDE)),
         )
 
+    @shows_errors
     def show_step(self, i: int):
+        """Show step `i` (0 is the first) of the run on screen; with no run, or out of range, a message."""
+        if not self._frames:
+            raise ValueError("no run to show yet: give the slider a run (StepSlider(run), show_run or follow(panel))")
+        if isinstance(i, bool) or not isinstance(i, Integral) or not 0 <= i < len(self._frames):
+            raise IndexError(f"step {i!r} is out of range: this run has steps 0 to {len(self._frames) - 1}")
         frame = self._frames[i]
         self.info.value = frame["info"]
         self.latents_image.value = frame["latents"]
         self.original_image.value = frame["original"]
         self.channels_image.value = frame["channels"]
+        self.message.clear()
 
+    @shows_errors
     def _on_step(self, change):
         if self._frames:
             self.show_step(change["new"])

@@ -134,3 +134,55 @@ def test_controls_carry_dom_classes_for_the_browser_tests(inspector):
     assert "deeper-row" in inspector.row_slider._dom_classes
     assert "deeper-col" in inspector.col_slider._dom_classes
     assert "deeper-expression" in inspector.expression._dom_classes
+
+
+UNDRAWABLE = [  # each has a 2-D shape, so only drawing it could find the trouble (issue 19)
+    (lambda: torch.eye(3).to_sparse(), "sparse tensor"),
+    (lambda: torch.eye(3).to_sparse(layout=torch.sparse_csr), "sparse tensor"),
+    (lambda: torch.zeros(3, 4, device="meta"), "meta tensor"),
+    (lambda: torch.zeros(2, 3, 4, device="meta"), "meta tensor"),
+    (lambda: np.array([[object(), None], [1, 2]], dtype=object), "dtype object"),
+    (lambda: np.array([["a", "b"], ["c", "d"]]), "dtype <U1"),
+    (lambda: np.zeros((2, 2), dtype="datetime64[s]"), "dtype datetime64"),
+    (lambda: np.zeros((2, 2), dtype=[("x", "f4"), ("y", "i4")]), "holds no plain numbers"),
+    (lambda: torch.ones(2, 2, dtype=torch.complex64), "complex tensor"),
+    (lambda: np.ones((2, 2), dtype=complex), "complex array"),
+]
+
+
+@pytest.mark.parametrize("make, words", UNDRAWABLE, ids=[w for _, w in UNDRAWABLE])
+def test_an_undrawable_input_leaves_the_last_matrix_working(inspector, make, words):
+    inspector.row_slider.value = 1
+    before = (inspector.image.value, inspector.expression.value, inspector.info.value)
+    inspector.matrix = make()
+    assert words in inspector.message.error
+    assert inspector.matrix is ROWS
+    assert (inspector.image.value, inspector.expression.value, inspector.info.value) == before
+    inspector.row_slider.value = 3  # the next move draws the previous matrix, no exception escapes
+    inspector.col_slider.value = 2
+    assert "m[3][2]" in inspector.expression.value and "32.0" in inspector.expression.value
+    assert not inspector.message.error
+
+
+def test_a_slider_move_that_cannot_be_drawn_is_a_message(inspector):
+    class Flaky(list):
+        """A list of lists whose row 2 cannot be read (as a lazily loaded matrix might fail)."""
+        def __getitem__(self, i):
+            if i == 2:
+                raise RuntimeError("row 2 is on a disk that went away")
+            return list.__getitem__(self, i)
+
+    inspector.matrix = Flaky(ROWS)
+    before = inspector.image.value
+    inspector.row_slider.value = 2  # raised out of the observer before issue 19
+    assert "row 2 is on a disk that went away" in inspector.message.error
+    assert inspector.image.value == before
+    inspector.row_slider.value = 3
+    assert not inspector.message.error and "m[3][0]" in inspector.expression.value
+
+
+@pytest.mark.parametrize("values", [
+    [[float("nan"), 1.0], [2.0, 3.0]], [[float("inf"), -float("inf")], [0.0, 1.0]], [[float("nan")] * 2] * 2])
+def test_nan_and_infinity_are_drawn(values):
+    inspector = MatrixInspector(torch.tensor(values))
+    assert not inspector.message.error and bytes(inspector.image.value).startswith(b"\x89PNG")

@@ -67,3 +67,21 @@ def test_no_steps_is_a_message():
     slider = StepSlider()
     slider.show_steps([], tiny_parts())
     assert "no steps" in slider.message.error
+
+
+@pytest.mark.parametrize("i", [0, 5, -1])
+def test_showing_a_step_with_no_run_is_a_message(i):
+    slider = StepSlider()
+    slider.show_step(i)
+    assert "no run to show yet" in slider.message.error
+
+
+@pytest.mark.parametrize("i", [6, -1, 99, 2.5, "3", True])
+def test_a_step_out_of_range_is_a_message_and_the_picture_stays(finished, i):
+    slider = StepSlider(finished)
+    before = (slider.info.value, slider.original_image.value)
+    slider.show_step(i)
+    assert "out of range: this run has steps 0 to 5" in slider.message.error
+    assert (slider.info.value, slider.original_image.value) == before
+    slider.show_step(2)
+    assert not slider.message.error and "step 3 of 6" in slider.info.value
