@@ -21,7 +21,7 @@ from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, r
 from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import truncation_note
 
-from .common import MessageLine, guarded, png_bytes, shows_errors
+from .common import MessageLine, error_text, guarded, png_bytes, shows_errors
 
 IMAGE_SIDE = 256  # small images are enlarged (crisp pixels) to at least this
 STRIP_STEPS = 8
@@ -103,10 +103,11 @@ class PromptPanel(W.VBox):
         notes = [truncation_note(self.parts.tokenizer, p) for p in (settings["prompt"], settings["negative_prompt"])]
         self.message.clear()
         self._stop.clear()
+        shown = self._on_screen()  # the last run's: put back if this one fails
         self.generate_button.disabled, self.stop_button.disabled = True, False
         self.progress.max, self.progress.value = settings["steps"], 0
         self.progress_label.value = "starting"
-        work = lambda: self._work(settings, " ".join(n for n in notes if n))  # noqa: E731
+        work = lambda: self._work(settings, " ".join(n for n in notes if n), shown)  # noqa: E731
         if self.background:
             self._thread = threading.Thread(target=work, daemon=True)
             self._thread.start()
@@ -131,22 +132,25 @@ class PromptPanel(W.VBox):
         self._listeners.append(callback)
 
     @shows_errors
-    def _work(self, settings: dict, note: str):
+    def _work(self, settings: dict, note: str, shown: tuple):
         start = time.perf_counter()
         every = max(1, settings["steps"] // PREVIEWS)
         # Generate comes back only when everything is done, listeners included (a step slider
         # following the panel decodes its frames here), so a click on it is never refused.
         try:
-            result = run(self.parts, on_step=lambda step: self._on_step(step, every),
-                         should_stop=self._stop.is_set, **settings)
+            try:
+                result = run(self.parts, on_step=lambda step: self._on_step(step, every),
+                             should_stop=self._stop.is_set, **settings)
+                self._show(result)
+            except Exception as e:  # noqa: BLE001 - a failed run leaves the last one on screen, whole
+                self._put_back(shown, settings["steps"], e)
+                return
             self.run = result
-            self._show(result)
             seconds = time.perf_counter() - start
             done = (f"stopped at step {len(result.steps)} of {settings['steps']}" if result.stopped
                     else f"{settings['steps']} steps in {seconds:.1f} s")
             self.progress_label.value = html.escape(done)
-            if note:
-                self.message.show_info(note)
+            self.message.show_info(note) if note else self.message.clear()  # "a run is in progress" is over
             for listener in self._listeners:
                 listener(result)
         finally:
@@ -161,13 +165,27 @@ class PromptPanel(W.VBox):
             self.image.value = png_bytes(enlarge(preview, IMAGE_SIDE))
 
     def _show(self, result):
-        self.image.value = png_bytes(enlarge(result.image, IMAGE_SIDE))
+        """The run's image, strip and settings, all drawn before any of them goes on screen."""
         chosen = sorted(set(np.linspace(0, len(result.steps) - 1, STRIP_STEPS).round().astype(int)))
         latents = torch.stack([result.steps[i].latents[0] for i in chosen])
-        self.strip.value = png_bytes(image_grid(to_pil(decode_in_batches(self.parts, latents)), side=STRIP_SIDE))
+        strip = png_bytes(image_grid(to_pil(decode_in_batches(self.parts, latents)), side=STRIP_SIDE))
+        image = png_bytes(enlarge(result.image, IMAGE_SIDE))
+        self.image.value, self.strip.value = image, strip
         self.settings_view.value = (
             f"<b>settings</b><pre>{html.escape(pprint.pformat(result.settings, sort_dicts=False))}</pre>"
             f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")
+
+    def _on_screen(self) -> tuple:
+        return self.image.value, self.progress.max, self.progress.value, self.progress_label.value
+
+    def _put_back(self, shown: tuple, steps: int, error: Exception):
+        """After a failed run: the last run's image and progress again (its strip and settings never left),
+        and a message saying where this run failed."""
+        failed_at = self.progress.value + 1
+        self.image.value, self.progress.max, self.progress.value, self.progress_label.value = shown
+        kept = "the previous run is still shown" if self.run is not None else "no image was made"
+        self.message.show_error(f"the run failed at step {min(failed_at, steps)} of {steps}, so {kept}: "
+                                f"{error_text(error)}")
 
 
 def parse_seed(text: str) -> int:

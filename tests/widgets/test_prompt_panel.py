@@ -1,6 +1,8 @@
 """The prompt panel in pure Python: generate, stop, settings as a dict and as code, bad input as a message."""
 
 import io
+import threading
+from contextlib import contextmanager
 import math
 
 import numpy as np
@@ -113,3 +115,81 @@ def test_dom_classes_for_the_browser(panel):
     for widget, dom in [(panel.generate_button, "deeper-generate"), (panel.stop_button, "deeper-stop"),
                         (panel.prompt, "deeper-prompt")]:
         assert dom in widget._dom_classes
+
+
+# --- after a run: everything shown belongs to one run, and the message is current (issue 19) ----------
+@contextmanager
+def failing(module, at_call: int, error=RuntimeError("the UNet broke")):
+    """`module` raises `error` on its `at_call`-th forward call (1 is the first) while the block runs."""
+    calls = []
+
+    def hook(*_):
+        calls.append(1)
+        if len(calls) == at_call:
+            raise error
+
+    handle = module.register_forward_pre_hook(hook)
+    try:
+        yield calls
+    finally:
+        handle.remove()
+
+
+def shown(panel):
+    return (bytes(panel.image.value), bytes(panel.strip.value), panel.settings_view.value, panel.progress_label.value,
+            panel.progress.value, panel.progress.max, panel.run)
+
+
+@pytest.mark.parametrize("at_call, step", [(6, 6), (1, 1), (20, 20)])
+def test_a_run_that_fails_midway_leaves_the_last_run_on_screen(panel, at_call, step):
+    panel.generate()
+    before = shown(panel)
+    panel.steps.value, panel.seed.value = 20, "9"
+    with failing(panel.parts.unet, at_call):  # guidance 7.5: one UNet call a step (the batch holds both halves)
+        panel.generate()
+    assert shown(panel) == before  # not the failed run's preview, nor "step 5/20"
+    assert f"the run failed at step {step} of 20, so the previous run is still shown" in panel.message.error
+    assert "the UNet broke" in panel.message.error
+    assert not panel.generate_button.disabled and panel.stop_button.disabled
+    panel.generate()  # and the next run is whole again
+    assert panel.run.settings["steps"] == 20 and not panel.message.error
+    assert "20 steps in" in panel.progress_label.value
+
+
+def test_a_first_run_that_fails_shows_no_image(panel):
+    with failing(panel.parts.unet, 2, ValueError("shapes do not match")):
+        panel.generate()
+    assert panel.run is None and bytes(panel.image.value) == b"" and panel.progress_label.value == ""
+    assert "failed at step 2 of 4, so no image was made: shapes do not match" in panel.message.error
+
+
+def test_a_decoder_that_fails_after_the_last_step_leaves_the_last_run(panel):
+    panel.generate()
+    before = shown(panel)
+    panel.seed.value = "3"
+    with failing(panel.parts.vae.decoder, 1, MemoryError("out of memory")):
+        panel.generate()
+    assert shown(panel) == before
+    assert "so the previous run is still shown: MemoryError: out of memory" in panel.message.error
+
+
+def test_the_in_progress_message_goes_when_the_run_ends_well():
+    panel = PromptPanel(tiny_parts(), background=True)
+    panel.steps.value = 3
+    release, first_step = threading.Event(), threading.Event()
+    on_step = panel._on_step
+
+    def slow(step, every):
+        first_step.set()
+        release.wait(30)
+        on_step(step, every)
+
+    panel._on_step = slow
+    panel.generate()
+    assert first_step.wait(30)
+    panel.generate()  # a second click while the first run works
+    assert "a run is in progress" in panel.message.error
+    release.set()
+    panel.wait(60)
+    assert not panel.running and panel.message.value == ""
+    assert "3 steps in" in panel.progress_label.value
