@@ -20,7 +20,7 @@ def matmul_solution(a, b):
 
 def matmul_cases():
     g = torch.Generator().manual_seed(0)
-    pairs = [((3, 4), (4, 2)), ((1, 5), (5, 3)), ((2, 2), (2, 2))]
+    pairs = [((2, 2), (2, 2)), ((3, 4), (4, 2)), ((1, 5), (5, 3))]
     cases = []
     for sa, sb in pairs:
         a, b = torch.randn(sa, generator=g), torch.randn(sb, generator=g)

@@ -165,9 +165,9 @@ matmul = Exercise(
     ["The answer has as many rows as self and as many columns as other: start from "
      "`c = [[0.0] * bc for _ in range(ar)]`, then loop over i, j and k.",
      "Inside the three loops: `c[i][j] += self[i, k] * other[k, j]`; at the end `return Matrix(c)`."],
-    compare_cases(lambda: [Case("Matrix([[1, 2, 3], [4, 5, 6]]) @ Matrix([[1, 0], [0, 1], [2, 3]])",
+    compare_cases(lambda: [Case("Matrix([[1, 2], [3, 4]]) @ Matrix([[5, 6], [7, 8]])", [[1, 2], [3, 4]], [[5, 6], [7, 8]]),
+                           Case("Matrix([[1, 2, 3], [4, 5, 6]]) @ Matrix([[1, 0], [0, 1], [2, 3]])",
                                 SMALL, [[1, 0], [0, 1], [2, 3]]),
-                           Case("Matrix([[1, 2], [3, 4]]) @ Matrix([[5, 6], [7, 8]])", [[1, 2], [3, 4]], [[5, 6], [7, 8]]),
                            Case("Matrix([[7], [8], [9]]) @ Matrix([[2]])", TALL, [[2]])],
                   run=run_matmul, expect=lambda a, b: (reference.Matrix(a) @ reference.Matrix(b)).xs,
                   mistakes=[(_no_sum, "Each c[i][j] holds only the last product: add them up with +="),

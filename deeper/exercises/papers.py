@@ -64,7 +64,7 @@ guided = Exercise(
     ["Meng et al. write guidance with w = g - 1: w = 0 is the conditional prediction alone.",
      "`(1 + w) * x_cond - w * x_uncond`, the same as x_uncond + (w + 1)(x_cond - x_uncond)."],
     compare_cases(lambda: [Case(f"guided(x_cond, x_uncond, {w})  (shape (2, 4, 8, 8))",
-                                randn(2, 4, 8, 8, seed=9), randn(2, 4, 8, 8, seed=10), w) for w in (0.0, 6.5, 2.0)],
+                                randn(2, 4, 8, 8, seed=9), randn(2, 4, 8, 8, seed=10), w) for w in (6.5, 0.0, 2.0)],
                   tolerance=(1e-5, "float32 rounding of two ways to write the same sum"), mistakes=[
                       (_w_as_scale, "You used w as the guidance scale g: in the paper w = g - 1, so the "
                                     "conditional prediction gets 1 + w"),
