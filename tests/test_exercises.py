@@ -22,7 +22,7 @@ CONTEXT = {"keep_clean": lambda ns: (ns["clean"],)}  # what a check takes beside
 def student(source: str, exercise, **names):
     """The student's function from `source`, defined in a notebook-like namespace; and the check's context."""
     ns = {"torch": torch, "islice": islice, "wh": wh, "loss_and_gradients": loss_and_gradients,
-          "text_enc": organised.text_enc, "Matrix": matrix.LessonMatrix, "rnd_state": None, "clean": {}, **names}
+          "Matrix": matrix.LessonMatrix, "rnd_state": None, "clean": {}, **names}
     exec(textwrap.dedent(source), ns)
     return ns[exercise.function], CONTEXT.get(exercise.name, lambda ns: ())(ns)
 
@@ -201,11 +201,13 @@ WRONG = {
         ("def guide(u, t, guidance_scale):\n    return t + guidance_scale * (u - t)", "did you swap u and t?"),
         ("def guide(u, t, guidance_scale):\n    return guidance_scale * t", "You scaled the prompt's prediction alone")],
     organised.with_negative: [
-        ("def with_negative(prompts, negative_prompt):\n    return torch.cat([text_enc([''] * len(prompts)), text_enc(prompts)])",
+        ("def with_negative(text_enc, prompts, negative_prompt):\n"
+         "    return torch.cat([text_enc([''] * len(prompts)), text_enc(prompts)])",
          "These are the empty prompt's embeddings"),
-        ("def with_negative(prompts, negative_prompt):\n"
+        ("def with_negative(text_enc, prompts, negative_prompt):\n"
          "    return torch.cat([text_enc(prompts), text_enc([negative_prompt] * len(prompts))])", "The halves are swapped"),
-        ("def with_negative(prompts, negative_prompt):\n    return torch.cat([text_enc([negative_prompt]), text_enc(prompts)])",
+        ("def with_negative(text_enc, prompts, negative_prompt):\n"
+         "    return torch.cat([text_enc([negative_prompt]), text_enc(prompts)])",
          "one negative prompt for each prompt")],
     organised.keep_clean: [
         ("def keep_clean(i, t, latents, pred_original):\n    clean[i] = latents", "you recorded the latents"),

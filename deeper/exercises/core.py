@@ -99,7 +99,10 @@ def show(x, limit: int = 90) -> str:
 
 
 def kind(x) -> str:
-    return "a generator" if inspect.isgenerator(x) else f"a {type(x).__name__}"
+    if inspect.isgenerator(x):
+        return "a generator"
+    name = type(x).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def difference(expected, got, tolerance: tuple[float, str] | None = None, where: str = "") -> str:
@@ -229,11 +232,10 @@ class Exercise:
     """
 
     def __init__(self, name: str, task: str, solution: Callable, hints: list[str], judge: Callable,
-                 in_notebook: bool = False, extra: Callable | None = None, function: str | None = None):
+                 in_notebook: bool = False, function: str | None = None):
         self.name, self.task, self.reference, self.hints = name, task, solution, hints
         self.function = function or name  # what the student's function is called
         self.judge, self.in_notebook = judge, in_notebook
-        self.extra = extra  # more of the solution to show (helpers it calls), or None
         self.status, self.message, self.hints_given = NOT_DONE, "", 0
         self.listeners: list[Callable] = []  # called with the exercise after every check (the progress view)
 
@@ -298,8 +300,7 @@ class Exercise:
     def solution_code(self) -> str:
         source = textwrap.dedent(inspect.getsource(self.reference))
         source = source.replace(f"def {self.reference.__name__}(", f"def {self.function}(", 1)
-        parts = ([textwrap.dedent(inspect.getsource(self.extra))] if self.extra else []) + [source]
-        return "\n".join(p.rstrip() + "\n" for p in parts)
+        return source.rstrip() + "\n"
 
     def solution(self) -> None:
         """Print the reference code."""

@@ -37,7 +37,7 @@ class LessonMatrix:
         return Matrix(c)
 
 
-Matrix = LessonMatrix  # the solutions' `Matrix`; filled into a notebook, it is the notebook's own class
+Matrix = LessonMatrix  # the name the solutions use, as the lesson writes them
 
 
 # -- m[i, j] --------------------------------------------------------------------------------------
@@ -172,6 +172,6 @@ matmul = Exercise(
                   run=run_matmul, expect=lambda a, b: (reference.Matrix(a) @ reference.Matrix(b)).xs,
                   mistakes=[(_no_sum, "Each c[i][j] holds only the last product: add them up with +="),
                             (_transposed_b, "You read other[j, k]: walk down other's column j, other[k, j]")]),
-    function="__matmul__", in_notebook=True)
+    function="__matmul__")
 
 EXERCISES = [getitem, length, iterate, matmul]

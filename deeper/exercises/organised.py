@@ -14,42 +14,42 @@ from .sd_cases import randn, scheduler, tiny_parts
 PROMPTS = ["a red 7 on a white background", "a green 2 on a black background"]
 
 
-def text_enc(prompts):
-    """The notebook's text_enc, for the solutions run outside a notebook."""
+def tiny_text_enc(prompts):
+    """What the check hands the student's function as `text_enc`: the tiny SD's, like the notebook's."""
     return encode_prompt(tiny_parts(), prompts)
 
 
 # -- a negative prompt ----------------------------------------------------------------------------
-def with_negative_solution(prompts, negative_prompt):
+def with_negative_solution(text_enc, prompts, negative_prompt):
     text = text_enc(prompts)
     uncond = text_enc([negative_prompt] * len(prompts))
     return torch.cat([uncond, text])
 
 
-def _ignores_negative(prompts, negative_prompt):
+def _ignores_negative(text_enc, prompts, negative_prompt):
     return guidance_embeddings(tiny_parts(), prompts, "", 7.5)
 
 
-def _text_first(prompts, negative_prompt):
+def _text_first(text_enc, prompts, negative_prompt):
     return torch.cat([text_enc(prompts), text_enc([negative_prompt] * len(prompts))])
 
 
 with_negative = Exercise(
-    "with_negative", "with_negative(prompts, negative_prompt): the guidance batch [negative; prompts] of text "
-    "embeddings, the negative prompt where the empty prompt was", with_negative_solution,
+    "with_negative", "with_negative(text_enc, prompts, negative_prompt): the guidance batch [negative; prompts] of "
+    "text embeddings, the negative prompt where the empty prompt was", with_negative_solution,
     ["Guidance needs two halves: first the embeddings the image is pushed away from (the empty prompt until now, "
      "the negative prompt here), then the prompts'.",
      "One negative prompt per image: `torch.cat([text_enc([negative_prompt] * len(prompts)), text_enc(prompts)])`."],
     compare_cases(lambda: [Case(f'with_negative({PROMPTS[:1]!r}, "blue")', PROMPTS[:1], "blue"),
                            Case(f'with_negative({PROMPTS!r}, "white background")', PROMPTS, "white background")],
+                  run=lambda fn, prompts, negative: fn(tiny_text_enc, prompts, negative),
                   expect=lambda prompts, negative: guidance_embeddings(tiny_parts(), prompts, negative, 7.5),
                   mistakes=[(_ignores_negative, "These are the empty prompt's embeddings: put the negative prompt's "
                                                 "where the empty prompt's were"),
                             (_text_first, "The halves are swapped: mk_samples splits the UNet's answer as "
                                           "u, t = ....chunk(2), so the negative prompt comes first")],
                   errors=[("shape (4, 77", "one negative prompt for each prompt: [negative_prompt] * len(prompts)"),
-                          ("shape (3, 77", "one negative prompt for each prompt: [negative_prompt] * len(prompts)")]),
-    in_notebook=True)
+                          ("shape (3, 77", "one negative prompt for each prompt: [negative_prompt] * len(prompts)")]))
 
 
 # -- a callback that records the predicted clean latents ------------------------------------------
