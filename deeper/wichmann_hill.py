@@ -38,6 +38,18 @@ def seed_state(a) -> State:
     return State(x + 1, y + 1, z + 1)
 
 
+def check_state(state) -> State:
+    """`state` as a State, or an error saying what a state is: three whole numbers, x in 1..30268,
+    y in 1..30306, z in 1..30322 (a 0 would stay 0 forever: 171 * 0 mod 30269 is 0)."""
+    if not isinstance(state, (tuple, list)) or len(state) != 3 or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) for s in state):
+        raise TypeError(f"a Wichmann-Hill state is three whole numbers (x, y, z), as getstate() returns; got {state!r}")
+    if not all(1 <= s < m for s, m in zip(state, M)):
+        raise ValueError(f"a Wichmann-Hill state needs x in 1..30268, y in 1..30306 and z in 1..30322 "
+                         f"(0 would stay 0 forever, and rand() return 0.0 forever); got {tuple(state)!r}")
+    return State(*map(int, state))
+
+
 def step(state: State) -> State:
     """One step of each of the three generators."""
     return State(*((a * s) % m for a, s, m in zip(A, state, M)))
@@ -71,7 +83,8 @@ class WichmannHill:
         return self.state
 
     def setstate(self, state) -> None:
-        self.state = State(*state)
+        """Go back to a state `getstate()` gave; anything else is an error, never a generator stuck at 0."""
+        self.state = check_state(state)
 
 
 # The lesson's version: one global state, as Python's `random` module has.
@@ -107,9 +120,10 @@ def _stream(s0: int, a: int, m: int, n: int) -> tuple[torch.Tensor, int]:
 def rand_torch(n: int, state: State) -> tuple[torch.Tensor, State]:
     """The next `n` numbers after `state` as a float64 tensor (the very numbers `rand()` would give),
     and the state after them."""
+    state = check_state(state)
     u = torch.zeros(max(n, 0), dtype=torch.float64)
     if n < 1:
-        return u, State(*state)
+        return u, state
     last = []
     for s0, a, m in zip(state, A, M):
         # 1. one period of this generator, each s_k reached in one jump from s_0

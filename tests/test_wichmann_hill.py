@@ -97,3 +97,27 @@ def test_a_seed_of_the_wrong_type_is_a_clear_error(bad):
         wh.seed(bad)
     with pytest.raises(TypeError, match="seed must be an int"):
         WichmannHill(bad) if bad is not None else seed_state(bad)
+
+
+@pytest.mark.parametrize("bad", [(0, 0, 0), (0, 1, 1), (1, 1, 30323), (30269, 1, 1), (-5, 1, 1), (1, 30307, 1)])
+def test_a_state_out_of_range_is_refused_not_stuck_at_zero(bad):
+    g = WichmannHill(1)
+    with pytest.raises(ValueError, match=r"x in 1\.\.30268, y in 1\.\.30306 and z in 1\.\.30322.*0\.0 forever"):
+        g.setstate(bad)
+    assert g.getstate() == seed_state(1)  # the generator is as it was
+    with pytest.raises(ValueError, match="needs x in"):
+        rand_torch(5, bad)
+
+
+@pytest.mark.parametrize("bad", [("a", 1, 1), (1, 2), (1, 2, 3, 4), (1.0, 2, 3), (True, 1, 1), "abc", None, 7])
+def test_a_state_of_the_wrong_kind_is_a_clear_error(bad):
+    g = WichmannHill(1)
+    with pytest.raises(TypeError, match=r"three whole numbers \(x, y, z\), as getstate\(\) returns"):
+        g.setstate(bad)
+    assert g.getstate() == seed_state(1)
+
+
+def test_the_largest_states_are_accepted():
+    g = WichmannHill()
+    g.setstate([30268, 30306, 30322])
+    assert g.getstate() == State(30268, 30306, 30322) and 0 < g.rand() < 1
