@@ -6,6 +6,10 @@ PY     := $(VENV)/bin/python
 IW7    := .venv-ipywidgets7
 # Colab's published versions (.ci/colab-constraints.txt) with the CPU torch: a venv of their own.
 COLAB  := .venv-colab
+# Jupyter Book and the widget renderer its pages load from disk, for make site.
+SITE   := .venv-site
+HTML_MANAGER := 1.0.15
+MATHJAX := 3.2.2
 PORT   ?= 8888
 # make lab HEADLESS=1: no browser is opened; JupyterLab prints the URL to open.
 HEADLESS ?=
@@ -13,7 +17,7 @@ HEADLESS ?=
 # busy-waiting makes a loaded 2-core machine 10x slower (one UNet call: 304 ms against 29 ms).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: lab test test-colab data bench train readme screenshots clean
+.PHONY: lab test test-colab site data bench train readme screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +46,23 @@ $(COLAB)/.installed: pyproject.toml .ci/colab-constraints.txt
 	$(COLAB)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Colab pins)" > /dev/null
 	touch $@
 
+$(SITE)/.installed:
+	rm -rf $(SITE)
+	$(PYTHON) -m venv $(SITE)
+	$(SITE)/bin/python -m pip install --quiet "jupyter-book==1.0.4.post1"
+	# The pages draw widgets from their saved state with @jupyter-widgets/html-manager: its dist/ from npm.
+	mkdir -p $(SITE)/share/html-manager
+	npm pack --silent --pack-destination $(SITE) @jupyter-widgets/html-manager@$(HTML_MANAGER) > /dev/null
+	tar xzf $(SITE)/jupyter-widgets-html-manager-$(HTML_MANAGER).tgz -C $(SITE)/share/html-manager \
+		--strip-components=2 package/dist
+	rm $(SITE)/jupyter-widgets-html-manager-$(HTML_MANAGER).tgz
+	# And MathJax for the formulas, from npm too (its es5/ build), so no page asks a CDN.
+	mkdir -p $(SITE)/share/mathjax
+	npm pack --silent --pack-destination $(SITE) mathjax@$(MATHJAX) > /dev/null
+	tar xzf $(SITE)/mathjax-$(MATHJAX).tgz -C $(SITE)/share/mathjax --strip-components=2 package/es5
+	rm $(SITE)/mathjax-$(MATHJAX).tgz
+	touch $@
+
 data: $(VENV)/.installed
 	$(PY) -m deeper.data
 
@@ -60,6 +81,12 @@ test-colab: data $(COLAB)/.installed
 	$(COLAB)/bin/python -m tools.colab_pins
 	NOTEBOOK_OUTPUT=tests/output/notebooks-colab $(COLAB)/bin/python -m pytest -p no:cacheprovider \
 		tests/test_notebooks.py $(sort $(wildcard tests/test_nb_*.py))
+
+# The course as a static site in build/site/_build/html, from the notebooks as make test executed them
+# (with their widget state), no network; then a browser opens it from disk and checks every page.
+site: $(VENV)/.installed $(SITE)/.installed
+	$(PY) -m tools.site
+	$(PY) -m pytest -p no:cacheprovider tests/site
 
 # Every benchmark prints a table of ratios measured side by side in one run (GPU ones run on a GPU machine).
 bench: data
@@ -82,4 +109,4 @@ readme: $(VENV)/.installed
 	$(PY) -m tools.readme_table
 
 clean:
-	rm -rf $(VENV) $(IW7) $(COLAB) tests/output
+	rm -rf $(VENV) $(IW7) $(COLAB) $(SITE) tests/output build/site
