@@ -14,7 +14,7 @@ import nbformat
 import papermill
 import pytest
 
-from notebooks import CELL_TIMEOUT, COURSE, OUTPUT, executed, notebook_names
+from notebooks import CELL_TIMEOUT, COURSE, OUTPUT, executed, notebook_names, widget_states
 
 NOT_DONE, PASSED = "not done yet. Write it in the cell above", "passed. Well done."
 
@@ -46,6 +46,8 @@ def test_as_a_student_leaves_it_every_check_says_not_done_yet(name):
     for cell in cells:
         out = outputs_text(cell)
         assert NOT_DONE in out and not any(o.output_type == "error" for o in cell.outputs), (exercise_tag(cell), out)
+    titles = [m["state"]["value"] for m in widget_states(nb, "HTMLModel") if "Exercises:" in m["state"].get("value", "")]
+    assert titles == [f"<b>Exercises: 0 of {len(cells)} passed</b>"], titles  # the progress view, saved with the run
 
 
 def teacher_notebook():
