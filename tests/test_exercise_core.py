@@ -77,7 +77,7 @@ def test_stubs_and_not_implemented_are_not_done(capsys):
         ...
     assert is_stub(shift) and not is_stub(shift_solution)
     e, returned, out = run(shift, capsys)
-    assert e.status == NOT_DONE and "not done yet" in out and returned is shift_solution
+    assert e.status == NOT_DONE and "not done yet. Write it in this cell" in out and returned is shift_solution
 
     def shift(x):
         raise NotImplementedError
@@ -91,6 +91,14 @@ def test_check_hands_back_the_students_function_once_it_passes(capsys):
     assert e.status == PASSED and returned is shift and "passed" in out
     e, returned, _ = run(lambda x: x, capsys)
     assert e.status == FAILED and returned is shift_solution
+
+
+def test_checking_the_solution_it_carried_on_with_is_not_a_pass(capsys):
+    """After a failed check the name holds the solution: checking it again must not pass."""
+    e = exercise()
+    shift = e.check(lambda x: x)
+    e.check(shift)
+    assert e.status == NOT_DONE and "shift is the course's solution now" in capsys.readouterr().out
 
 
 def test_hints_come_in_turn(capsys):

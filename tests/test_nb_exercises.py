@@ -16,7 +16,7 @@ import pytest
 
 from notebooks import CELL_TIMEOUT, COURSE, OUTPUT, executed, notebook_names, widget_states
 
-NOT_DONE, PASSED = "not done yet. Write it in the cell above", "passed. Well done."
+NOT_DONE, PASSED = "not done yet. Write it in this cell", "passed. Well done."
 
 
 def exercise_tag(cell) -> str:

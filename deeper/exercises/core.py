@@ -1,7 +1,7 @@
 """The one checking core every lesson's exercises share (Kaggle Learn's `q.check()`, `q.hint()`,
 `q.solution()`, for functions a student writes in a notebook).
 
-A student defines a function in the exercise's cell and calls `ex.NAME.check(fn)`. The check runs
+A student defines a function in the exercise's cell and calls `NAME = ex.NAME.check(NAME)`. The check runs
 `fn` on several cases against the course's reference and prints one line: passed, not done yet
 (the cell still holds its stub, a body of `...`), or failed with what is wrong in the student's
 words. Whatever the student's code does (raises, loops for ever, returns the wrong type or shape,
@@ -205,7 +205,7 @@ def compare_cases(cases: Callable[[], list[Case]], mistakes: list[tuple[Callable
                 except Exception:  # noqa: BLE001 - a typical mistake may raise where the student's did not
                     continue
                 if not difference(typical, got, tolerance):
-                    raise Wrong(f"{case.label}: {message}. {advice}")
+                    raise Wrong(joined(f"{case.label}: {message}", advice))
             raise Wrong(f"{case.label}: {message}")
     return with_advice(judge, errors)
 
@@ -267,24 +267,29 @@ class Exercise:
 
     def check(self, fn=None, *context):
         """Judge `fn`, print the verdict, and return the function later cells should use."""
-        if teacher_mode() and (fn is None or is_stub(fn)):
+        is_solution = getattr(fn, "__code__", None) is self.reference.__code__
+        if teacher_mode() and (fn is None or is_stub(fn) or is_solution):
             filled = self._filled(fn)
             print(f"Teacher mode ({TEACHER_ENV}=1): the solution fills this exercise.\n")
             print(self.solution_code())
             status, message = self.outcome(filled, *context)
             self._report(status, message)
             return filled
+        if is_solution:
+            self._report(NOT_DONE, "", note=f"{self.function} is the course's solution now, the one the notebook "
+                         "carried on with: write yours in the exercise's cell and run that cell.")
+            return fn
         status, message = self.outcome(fn, *context)
         self._report(status, message)
         return fn if status == PASSED else self._filled(fn)
 
-    def _report(self, status: str, message: str) -> None:
+    def _report(self, status: str, message: str, note: str = "") -> None:
         self.status, self.message = status, message
         if status == PASSED:
             print(f"✓ {self.name}: passed. Well done.")
         elif status == NOT_DONE:
-            print(f"… {self.name}: not done yet. Write it in the cell above (ex.{self.name}.hint() helps); "
-                  "meanwhile the notebook carries on with the reference solution.")
+            print(f"… {self.name}: not done yet. {note or 'Write it in this cell, in place of the stub'} "
+                  f"(ex.{self.name}.hint() helps); meanwhile the notebook carries on with the reference solution.")
         else:
             print(f"✗ {self.name}: {message}\n  (ex.{self.name}.hint() helps; the notebook carries on "
                   "with the reference solution until yours passes.)")
