@@ -143,3 +143,11 @@ def test_a_garbled_manifest_line_is_named(data_copy):
         f.write("not a checksum line\n")
     with pytest.raises(ModelFolderError, match=f"line {line} is not"):
         check_model_folder(data_copy / "tiny-sd")
+
+
+def test_the_damaged_clip_is_named(data_copy):
+    from deeper.tinysd import load_clip
+    shutil.copytree(DATA / "tiny-clip", data_copy / "tiny-clip")
+    damage_tensor_bytes(data_copy / "tiny-clip/vision_and_projections.safetensors", fill=b"\x00")
+    with pytest.raises(ModelFolderError, match="vision_and_projections.safetensors is damaged"):
+        load_clip(data_copy / "tiny-clip", text_encoder=None)

@@ -56,10 +56,11 @@ def load_clip(clip_folder, text_encoder) -> CLIPModel:
     """The whole tiny CLIP in float32: the shipped text encoder plus the vision tower and projections."""
     from safetensors.torch import load_file
 
-    from .folder import RESTORE, ModelFolderError
+    from .folder import RESTORE, ModelFolderError, verify_shipped
     path = Path(clip_folder) / VISION_FILE
     if not path.is_file():
         raise ModelFolderError(f"The CLIP file {path} is missing. {RESTORE}")
+    verify_shipped(clip_folder)  # against data/MANIFEST.sha256
     model = CLIPModel(clip_config())
     state = {k: v.float() for k, v in load_file(path).items()}
     state.update({f"text_model.{k}": v.float() for k, v in text_encoder.state_dict().items()})

@@ -158,8 +158,7 @@ def load_evaluator(folder=EVALUATOR, device=None) -> Evaluator:
     """The shipped evaluator; a missing or damaged weight file is an error that names it."""
     from safetensors.torch import load_file
 
-    from ..manifest import ShippedFileError, verify
-    from .folder import ModelFolderError, _check_safetensors
+    from .folder import ModelFolderError, _check_safetensors, verify_shipped
     path = Path(folder) / WEIGHTS
     how = "Restore it with `git checkout -- data/evaluator` (or retrain it with `make train`)."
     if not path.is_file():
@@ -168,10 +167,7 @@ def load_evaluator(folder=EVALUATOR, device=None) -> Evaluator:
         _check_safetensors(path)
     except (ValueError, UnicodeDecodeError) as e:
         raise ModelFolderError(f"The evaluator file {path} is damaged or truncated ({e}). {how}") from e
-    try:
-        verify(folder)  # the bytes behind the header, against data/MANIFEST.sha256
-    except ShippedFileError as e:
-        raise ModelFolderError(str(e)) from e
+    verify_shipped(folder)  # the bytes behind the header
     classifier = DigitClassifier()
     classifier.load_state_dict(load_file(path))
     return Evaluator(classifier, device)

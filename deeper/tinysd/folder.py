@@ -90,12 +90,18 @@ def check_model_folder(folder, checksums: bool = True) -> Path:
                 _check_safetensors(path)
         except (ValueError, UnicodeDecodeError, struct.error) as e:
             raise ModelFolderError(f"The model file {path} is damaged or truncated ({e}). {RESTORE}") from e
+    if checksums:
+        verify_shipped(folder)  # the bytes behind the headers
+    return folder
+
+
+def verify_shipped(path) -> None:
+    """A shipped file or folder (data/, or a copy with its manifest) against data/MANIFEST.sha256: a
+    `ModelFolderError` names the first damaged or missing file. Paths no manifest covers pass."""
     try:
-        if checksums:
-            verify(folder)  # the bytes behind the headers, against data/MANIFEST.sha256 (shipped folders only)
+        verify(path)
     except ShippedFileError as e:
         raise ModelFolderError(str(e)) from e
-    return folder
 
 
 def new_tokenizer(folder) -> CLIPTokenizer:
