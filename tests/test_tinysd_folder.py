@@ -110,9 +110,21 @@ def write_header(path, header):
     ({"conv_in.weight": {"dtype": "F16", "shape": [4], "data_offsets": [8]}}, "no valid data_offsets"),
     ({"conv_in.weight": {"dtype": "F16", "shape": [4], "data_offsets": [8, 0]}}, "no valid data_offsets"),
     ({"conv_in.weight": [0, 8]}, "no valid data_offsets"),
+    ({"conv_in.weight": {"data_offsets": [0, 10**12]}}, "header promises"),
 ])
 @pytest.mark.parametrize("name", ["unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"])
 def test_a_header_of_the_wrong_shape_is_named(copy, name, header, says):
     write_header(copy / name, header)
     with pytest.raises(ModelFolderError, match=f"{name} is damaged or truncated.*{says}"):
+        check_model_folder(copy)
+
+
+def test_a_header_nested_too_deep_is_named(copy):
+    import struct
+    path = copy / "unet/diffusion_pytorch_model.safetensors"
+    data = path.read_bytes()
+    body = data[8 + struct.unpack("<Q", data[:8])[0]:]
+    text = b"[" * 100_000 + b"]" * 100_000
+    path.write_bytes(struct.pack("<Q", len(text)) + text + body)
+    with pytest.raises(ModelFolderError, match="diffusion_pytorch_model.safetensors is damaged or truncated"):
         check_model_folder(copy)

@@ -88,7 +88,7 @@ def check_model_folder(folder, checksums: bool = True) -> Path:
                 json.loads(path.read_text())
             elif kind == "safetensors":
                 _check_safetensors(path)
-        except (ValueError, UnicodeDecodeError, struct.error) as e:
+        except (ValueError, UnicodeDecodeError, struct.error, RecursionError) as e:  # RecursionError: JSON nested too deep
             raise ModelFolderError(f"The model file {path} is damaged or truncated ({e}). {RESTORE}") from e
     if checksums:
         verify_shipped(folder)  # the bytes behind the headers
