@@ -193,3 +193,16 @@ def test_the_in_progress_message_goes_when_the_run_ends_well():
     panel.wait(60)
     assert not panel.running and panel.message.value == ""
     assert "3 steps in" in panel.progress_label.value
+
+
+def test_a_unet_that_turns_to_nan_is_named_not_drawn_black(panel):
+    panel.generate()
+    before = shown(panel)
+    panel.seed.value = "5"
+    handle = panel.parts.unet.register_forward_hook(lambda module, args, output: (output[0] * float("nan"),))
+    try:
+        panel.generate()
+    finally:
+        handle.remove()
+    assert shown(panel) == before
+    assert "NaN or infinite" in panel.message.error and "weights are likely damaged" in panel.message.error
