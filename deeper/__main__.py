@@ -1,7 +1,9 @@
 """The course's command line: `python -m deeper generate "a red 7 on white" --steps 30 --seed 1 -o out.png`.
 
-It runs on the same backend as the notebooks and widgets (`deeper.sd`); a bad argument is a
-one-line message and exit status 2, never a traceback.
+It runs on the same backend as the notebooks and widgets (`deeper.sd`); a bad argument (or a
+damaged model) is a one-line message and exit status 2, any other failure one line and status 1:
+never a traceback. The device and the output path are checked before the model loads, and the
+image is written through a temporary file, so a reader never finds half a PNG.
 """
 
 import argparse
