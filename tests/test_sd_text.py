@@ -1,5 +1,6 @@
 """Prompts to token ids to embeddings: CLIP's markers, padding to 77, truncation told."""
 
+import dataclasses
 import warnings
 
 import pytest
@@ -35,3 +36,39 @@ def test_any_text_encodes_to_77_by_width(prompt):
     embeddings = encode_prompt(parts, prompt)
     assert embeddings.shape == (1, 77, parts.text_encoder.config.hidden_size)
     assert embeddings.isfinite().all()
+
+
+# ---- words the model never saw (models that ship a word list) ----------------------------------
+
+from deeper.sd.text import (KnownWords, UnknownWordsWarning, empty_prompt_note, read_known_words,  # noqa: E402
+                            unknown_words, vocabulary_note)
+
+TINY_WORDS = KnownWords(frozenset({"a", "red", "7", "on", "blue", "background"}), "ten colours and the digits")
+
+
+def test_unknown_words_are_named_once_in_order():
+    assert unknown_words(TINY_WORDS, "a Red 7 on a blue background") == []
+    assert unknown_words(TINY_WORDS, "a red cat on a bleu cat") == ["cat", "bleu"]
+    note = vocabulary_note(TINY_WORDS, "a red cat")
+    assert "'cat'" in note and "ten colours and the digits" in note
+
+
+def test_a_model_without_a_word_list_gets_no_note():
+    assert unknown_words(None, "a cat") == [] and vocabulary_note(None, "a cat") == ""
+    assert empty_prompt_note(None, "") == ""
+    assert empty_prompt_note(TINY_WORDS, "  ") and not empty_prompt_note(TINY_WORDS, "a 7")
+
+
+def test_the_shipped_model_lists_its_words_and_encode_prompt_warns():
+    import warnings
+    from deeper.paths import TINY_SD
+    known = read_known_words(TINY_SD)
+    assert known is not None and {"red", "grey", "7", "seven", "background", "thin"} <= known.words
+    assert "backdrop" not in known.words and "ten colours" in known.summary
+    parts = dataclasses.replace(tiny_parts(), known_words=known)
+    with pytest.warns(UnknownWordsWarning, match="'cat'"):
+        encode_prompt(parts, "a red cat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encode_prompt(parts, "a red 7 on a grey background")
+        encode_prompt(tiny_parts(), "a red cat")  # no list, no warning

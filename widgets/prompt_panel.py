@@ -19,7 +19,7 @@ import torch
 from deeper.images import enlarge, image_grid, to_pil
 from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
 from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
-from deeper.sd.text import truncation_note
+from deeper.sd.text import empty_prompt_note, truncation_note, vocabulary_note
 
 from .common import MessageLine, error_text, guarded, png_bytes, shows_errors
 
@@ -100,14 +100,17 @@ class PromptPanel(W.VBox):
         if self.running:
             raise ValueError("a run is in progress: wait for it, or click Stop")
         settings = checked_settings(self.parts, **self.settings())
-        notes = [truncation_note(self.parts.tokenizer, p) for p in (settings["prompt"], settings["negative_prompt"])]
+        known = self.parts.known_words  # None for a hub model: no notes about words
+        prompts = (settings["prompt"], settings["negative_prompt"])
+        notes = [truncation_note(self.parts.tokenizer, p) for p in prompts]
+        notes += [empty_prompt_note(known, settings["prompt"])] + [vocabulary_note(known, p) for p in prompts]
         self.message.clear()
         self._stop.clear()
         shown = self._on_screen()  # the last run's: put back if this one fails
         self.generate_button.disabled, self.stop_button.disabled = True, False
         self.progress.max, self.progress.value = settings["steps"], 0
         self.progress_label.value = "starting"
-        work = lambda: self._work(settings, " ".join(n for n in notes if n), shown)  # noqa: E731
+        work = lambda: self._work(settings, "; ".join(n for n in notes if n), shown)  # noqa: E731
         if self.background:
             self._thread = threading.Thread(target=work, daemon=True)
             self._thread.start()

@@ -18,6 +18,7 @@ from packaging.version import Version
 from ..device import explain_mps, pick_device
 from ..manifest import manifest_root
 from ..paths import DATA, TINY_SD
+from .text import KnownWords, read_known_words
 from ..tinysd import ModelFolderError, check_model_folder
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -39,6 +40,7 @@ class Parts:
     scheduler: object
     model_id: str = ""
     device_note: str = ""  # which device and dtype load_parts picked and why: what notebooks print
+    known_words: KnownWords | None = None  # the words the text encoder was trained on, where the folder lists them
 
     @property
     def device(self) -> torch.device:
@@ -115,7 +117,8 @@ def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype |
                 f"offline, use a local folder such as {TINY_SD}")
         raise ValueError(f"model_id {source!r} could not be loaded: {first_line(e)}{hint}") from e
     parts = Parts(pipe.tokenizer, pipe.text_encoder, pipe.unet, pipe.vae, pipe.scheduler, model_id=source,
-                  device_note=f"{folder.name if folder.is_dir() else source}: {choice}")
+                  device_note=f"{folder.name if folder.is_dir() else source}: {choice}",
+                  known_words=read_known_words(folder) if folder.is_dir() else None)
     for module in (parts.text_encoder, parts.unet, parts.vae):
         module.eval()
     if device != "cpu":

@@ -387,17 +387,23 @@ def stage_text(run: Run) -> dict:
     """The text tower of `--teacher` taught to read the grammar's captions (reading.py)."""
     from ..sd.parts import load_parts
     from .reading import build_pool, reading_loss
+    t0 = time.time()
     parts = load_parts(run.args.teacher, device=str(run.acc.device), dtype=torch.float32, progress=False)
     for part in (parts.text_encoder, parts.unet, parts.vae):
         part.eval().requires_grad_(False)
+    parts.vae.disable_slicing()  # load_parts slices on a GPU (one image at a time): 400,000 would take minutes
+    run.print(f"text: teacher loaded ({time.time() - t0:.0f}s)")
     ds = run.captioned(0)
+    run.print(f"text: {len(ds)} training rows ({time.time() - t0:.0f}s)")
     pool = build_pool(ds, run.tokenizer(), min(READING_POOL, 4 * len(ds)), run.args.seed)
     rows, tokens, canonical = (x.to(run.acc.device) for x in (pool.rows, pool.tokens, pool.canonical))
+    run.print(f"text: caption pool built ({time.time() - t0:.0f}s)")
     means, stds = encode_latents(parts.vae, ds.images, len(ds), run.acc.device)
     scale = parts.vae.config.scaling_factor
     empty = tokenize(run.tokenizer(), [""]).to(run.acc.device)
     acp = alphas_cumprod(run.acc.device)
-    run.print(f"text: {len(pool.captions)} captions, {len(set(pool.captions))} distinct; e.g. {pool.captions[:3]}")
+    run.print(f"text: {len(pool.captions)} captions, {len(set(pool.captions))} distinct, e.g. {pool.captions[:3]}; "
+              f"latents encoded ({time.time() - t0:.0f}s)")
 
     def loss_of(model, g):
         pick = run.batch_rows("text", g, len(rows))

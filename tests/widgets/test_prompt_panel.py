@@ -206,3 +206,26 @@ def test_a_unet_that_turns_to_nan_is_named_not_drawn_black(panel):
         handle.remove()
     assert shown(panel) == before
     assert "NaN or infinite" in panel.message.error and "weights are likely damaged" in panel.message.error
+
+
+def test_words_the_model_never_saw_are_named_after_the_run():
+    import dataclasses
+    from deeper.sd.text import KnownWords
+    known = KnownWords(frozenset({"a", "red", "7"}), "ten colours and the digits")
+    p = PromptPanel(dataclasses.replace(tiny_parts(), known_words=known), prompt="a red cat", background=False)
+    p.steps.value = 2
+    p.generate()
+    assert not p.message.error and p.run is not None  # drawn all the same, and said
+    assert "&#x27;cat&#x27;" in p.message.value and "ten colours" in p.message.value
+    p.prompt.value = "a red 7"
+    p.generate()
+    assert p.message.value == ""
+    p.prompt.value = ""
+    p.generate()
+    assert "unconditioned" in p.message.value
+
+
+def test_a_hub_model_gets_no_note_about_words(panel):
+    panel.prompt.value = "a cat"
+    panel.generate()
+    assert panel.message.value == ""
