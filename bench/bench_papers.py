@@ -5,6 +5,8 @@ test digits. Prints the tables and the ratios the issue's targets are stated in.
     python bench/bench_papers.py                          # all three (Imagic takes a while on a CPU)
     python bench/bench_papers.py --only progressive guided --samples 1000
     python bench/bench_papers.py --only imagic --images 20 --json imagic.json
+    python bench/bench_papers.py --only reading --samples 300   # 4-step students against the teacher on each
+                                                                # held-out set of a stranger's prompts
     python bench/bench_papers.py --only imagic --image-range 0 10 --log a.jsonl   # split between processes,
     python bench/bench_papers.py --summarise a.jsonl b.jsonl                      # then put together
 """
@@ -55,6 +57,27 @@ def guided(parts, evaluator, bench):
     return rows
 
 
+def reading(parts, evaluator, n, seed=4321):
+    """The 4-step students beside their teacher (DDIM, 32 steps) on each held-out set of
+    deeper.tinysd.held_out, all at guidance 7.5: do the students read a sentence as the teacher does?"""
+    from deeper.tinysd.held_out import HELD_OUT_SETS, held_out_set
+    teacher = teacher_of(parts)
+    progressive_4, guided_4 = Family("progressive", parts.unet)[4], Family("guided", parts.unet)[4]
+    rows = []
+    for name in HELD_OUT_SETS:
+        bench = Benchmark(parts, evaluator, timing_repeats=0, pairs=held_out_set(name, n, seed))
+        found = [bench.row(f"{name}: teacher (DDIM)", teacher, 32, 7.5),
+                 bench.row(f"{name}: progressive", progressive_4, 4, 7.5),
+                 bench.row(f"{name}: guided", guided_4, 4, 7.5)]
+        for r in found[1:]:
+            gap = 100 * (r["accuracy"] - found[0]["accuracy"])
+            print(f"  {r['model']:<28} 4 steps: {gap:+5.1f} points against the teacher's 32 -> "
+                  f"{'met' if gap >= -2 else 'missed'} (target: within 2)")
+        rows += found
+    print(format_table(rows))
+    return rows
+
+
 def imagic(parts, evaluator, images, settings, first=0, last=None, log=None):
     start = time.time()
 
@@ -84,7 +107,7 @@ def summarise(runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", nargs="+", choices=["progressive", "guided", "imagic"],
+    parser.add_argument("--only", nargs="+", choices=["progressive", "guided", "reading", "imagic"],
                         default=["progressive", "guided", "imagic"])
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--images", type=int, default=20)
@@ -110,6 +133,9 @@ def main():
             print(f"== {name} distillation ==")
             results[name] = globals()[name](parts, evaluator, bench)
             print()
+    if "reading" in args.only:
+        print("== the 4-step students on the held-out sets ==")
+        results["reading"] = reading(parts, evaluator, args.samples)
     if "imagic" in args.only:
         print(f"== Imagic, {args.images} test digits x 4 edits ==")
         first, stop = args.image_range or (0, args.images)

@@ -46,9 +46,10 @@ class Benchmark:
     """One fixed set of held-out prompts, its real reference features, and a way to score any
     denoiser on it: `bench.row(name, denoiser, steps, guidance_scale)`."""
 
-    def __init__(self, parts, evaluator, n: int = 500, seed: int = 0, timing_repeats: int = 3):
+    def __init__(self, parts, evaluator, n: int = 500, seed: int = 0, timing_repeats: int = 3, pairs=None):
+        """`pairs`: (prompt, PromptSpec) pairs to score on instead of `n` of `held_out_prompts`."""
         self.parts, self.evaluator, self.seed, self.timing_repeats = parts, evaluator, seed, timing_repeats
-        pairs = held_out_prompts(n, seed)
+        pairs = pairs or held_out_prompts(n, seed)
         self.prompts, self.specs = [p for p, _ in pairs], [s for _, s in pairs]
         self.reference = features(evaluator, reference_images(self.specs, seed))
 
