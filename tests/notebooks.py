@@ -60,6 +60,16 @@ def text_output(nb, tag: str) -> str:
     return "".join(parts)
 
 
+def grid_of(nb, tag: str) -> dict:
+    """The labels of the one labelled grid (`deeper.images.labelled_grid`) the tagged cell displayed."""
+    from deeper.images import grid_labels
+
+    grids = [grid_labels(base64.b64decode(out.data["image/png"])) for out in tagged(nb, tag).outputs
+             if "image/png" in out.get("data", {})]
+    assert len(grids) == 1 and grids[0] is not None, f"{tag}: expected one labelled grid"
+    return grids[0]
+
+
 def has_image(nb, tag: str) -> bool:
     return any("image/png" in out.get("data", {}) for out in tagged(nb, tag).outputs)
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from notebooks import executed, has_image, text_output, widget_states
+from notebooks import executed, grid_of, has_image, text_output, widget_states
 
 pytestmark = pytest.mark.notebook
 
@@ -30,10 +30,16 @@ def saved_png_sizes(nb) -> list[tuple[int, int]]:
 def test_pipeline_notebook_shows_each_knob():
     nb = executed(PIPELINE)
     assert text_output(nb, "same-seed").strip() == "same seed, same image: True"
-    assert text_output(nb, "steps").startswith("{'LMS': [3, 16, 50], 'Euler': [3, 16, 50]}")
+    steps = grid_of(nb, "steps")
+    assert steps["rows"] == ["LMS (4th order)", "Euler (1st order)"] and steps["shape"] == [2, 5]
+    assert {"8 steps", "30 steps"} <= set(steps["cols"])  # the pictures the prose cites
+    assert grid_of(nb, "img2img")["cols"][:2] == ["the sketch", "strength 0.2"]
+    assert grid_of(nb, "guidance")["rows"] == ["guidance 1.1", "guidance 3", "guidance 7", "guidance 14"]
     for tag in ("first-image", "seeds", "steps", "guidance", "negative", "img2img", "callback"):
         assert has_image(nb, tag), tag
-    assert "kept after steps [0, 6, 12, 18, 24, 29]" in text_output(nb, "callback")
+    assert "kept after steps [1, 7, 13, 19, 25, 30] of 30" in text_output(nb, "callback")
+    assert grid_of(nb, "callback")["cols"] == ["after step 1", "after step 7", "after step 13", "after step 19",
+                                               "after step 25", "after step 30"]
 
 
 def test_pipeline_notebook_saved_the_panel_and_slider_with_a_run():
