@@ -91,3 +91,16 @@ def test_missing_evaluator_weights_name_the_file(tmp_path):
     (tmp_path / "digit_classifier.safetensors").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFolderError, match="truncated"):
         load_evaluator(tmp_path)
+
+
+def test_the_sample_sketch_reads_clearly_as_a_blue_3_on_yellow(evaluator):
+    """data/samples/blue_3_on_yellow.png starts notebook 10's image-to-image: it must not pass for an 8."""
+    from PIL import Image
+
+    from deeper.images import from_pil
+
+    image = from_pil(Image.open(DATA / "samples" / "blue_3_on_yellow.png"))
+    with torch.no_grad():
+        p = evaluator.classifier(image.to(evaluator.device)).softmax(1)[0]
+    digit, ink, background = evaluator.read(image)
+    assert p[3] >= 0.9 and (int(digit), COLOURS[int(ink)], COLOURS[int(background)]) == (3, "blue", "yellow")
