@@ -58,8 +58,10 @@ def test_tokenizer_and_text_encoder():
     assert lines[1].startswith("[49406, 320, 736, 278") and lines[1].endswith("49407, 49407]")
     assert "'<|startoftext|>' '<|endoftext|>'" in text_output(nb, "decode-tokens")
     assert "9 real tokens of 77" in text_output(nb, "mask")
-    assert "PromptTruncatedWarning" in text_output(nb, "truncation")
-    assert "(1, 77)" in text_output(nb, "truncation")
+    truncation = text_output(nb, "truncation")
+    assert "109 positions uncut: the start marker, 107 tokens, the end marker" in truncation
+    assert "(1, 77) cut: the start marker, 75 tokens, the end marker" in truncation
+    assert "PromptTruncatedWarning: the prompt is 107 tokens but CLIP reads at most 75" in truncation
     assert text_output(nb, "embeddings").startswith("(1, 77, ") and "encode_prompt: True" in text_output(nb, "embeddings")
     assert text_output(nb, "uncond").startswith("[49406, 49407, 49407, 49407]")
     assert has_image(nb, "similarity")

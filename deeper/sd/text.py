@@ -84,8 +84,8 @@ def truncation_note(tokenizer, prompt: str) -> str:
     if len(ids) <= limit:
         return ""
     dropped = tokenizer.decode(ids[limit - 1 : -1])
-    return (f"the prompt is {len(ids) - 2} tokens but CLIP reads at most {limit - 2}, so the end was "
-            f"dropped: {shorten(dropped)!r}")
+    return (f"the prompt is {len(ids) - 2} tokens but CLIP reads at most {limit - 2} (its {limit} positions "
+            f"less the start and end markers), so the end was dropped: {shorten(dropped)!r}")
 
 
 def shorten(text: str, limit: int = 80) -> str:
