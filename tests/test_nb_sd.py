@@ -89,7 +89,8 @@ def test_homework_equals_backend_and_records_every_step():
     nb = executed(ORGANISED)
     assert text_output(nb, "record").startswith("70 steps recorded; t from 999.0 to 0.0")
     assert text_output(nb, "homework-equals-backend").strip() == "same image as deeper.sd.generate: True"
-    assert has_image(nb, "samples") and has_image(nb, "strips")
+    assert has_image(nb, "samples") and grid_of(nb, "strips")["rows"] == ["the latents", "predicted clean image"]
+    assert grid_of(nb, "strips")["cols"][-1] == "after step 70"
     sliders = {m["state"].get("description"): m["state"] for m in widget_states(nb, "IntSliderModel")}
     assert sliders["step"]["max"] == 69 and sliders["step"]["value"] == 35  # 70 steps, halfway
 
@@ -98,6 +99,7 @@ def test_prompt_mixing_ends_are_the_prompts():
     nb = executed(MIXING)
     assert "w = 0 is prompt a: True" in text_output(nb, "ends")
     assert "w = 1 is prompt b: True" in text_output(nb, "ends")
-    assert has_image(nb, "mixes") and has_image(nb, "background-mixes")
+    assert grid_of(nb, "mixes")["cols"] == ["w = 0.0", "w = 0.25", "w = 0.5", "w = 0.75", "w = 1.0"]
+    assert grid_of(nb, "background-mixes")["cols"][-1] == 'the prompt "a red 7 on a gray background"'
     weights = [m["state"] for m in widget_states(nb, "FloatSliderModel") if m["state"].get("description") == "w"]
     assert weights and weights[0]["value"] == 0.5
