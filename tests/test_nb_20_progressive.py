@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from notebooks import executed, has_image, table_rows, text_output, widget_states
+from notebooks import executed, grid_of, has_image, table_rows, text_output, widget_states
 
 pytestmark = pytest.mark.notebook
 
@@ -25,7 +25,9 @@ def test_progressive_live_round_learns():
     out = text_output(executed(PROGRESSIVE), "live")
     first, last = map(float, re.search(r"first 5 steps ([\d.]+), last 5 steps ([\d.]+)", out).groups())
     assert last < first
-    assert has_image(executed(PROGRESSIVE), "live") and has_image(executed(PROGRESSIVE), "live-images")
+    assert has_image(executed(PROGRESSIVE), "live")
+    rows = grid_of(executed(PROGRESSIVE), "live-images")["rows"]
+    assert len(rows) == 4 and rows[0].endswith("distance 0.000") and rows[2].startswith("live student")
 
 
 def test_progressive_table_has_the_teacher_at_every_step_count_and_every_student():
