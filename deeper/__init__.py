@@ -5,3 +5,7 @@ This package never imports ipywidgets.
 """
 
 __version__ = "0.1.0"
+
+from .quiet import quiet_expected_messages
+
+quiet_expected_messages()
