@@ -9,9 +9,14 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from deeper.images import LabelledGrid
+
 
 def png_bytes(image) -> bytes:
-    """PNG bytes for an `Image.value`: from a PIL image, or a 2-D (grey) / HxWx3 array in [0, 1] or uint8."""
+    """PNG bytes for an `Image.value`: from a labelled grid (its labels kept in the PNG), a PIL image, or
+    a 2-D (grey) / HxWx3 array in [0, 1] or uint8."""
+    if isinstance(image, LabelledGrid):
+        return image.png()
     if not isinstance(image, Image.Image):
         array = np.asarray(image)
         if array.dtype != np.uint8:

@@ -1,12 +1,14 @@
 """Prompt panel: Stable Diffusion with the knobs of the lesson. Prompt, negative prompt, guidance
 scale, steps, seed (and a new random one), scheduler; Generate shows progress and can be stopped;
-then the image, a strip of intermediate steps, and the run's settings as a dict and as code.
+then the image, a strip of intermediate steps, and the run's settings as a dict and as code. Enter in
+a prompt box generates too; while a run goes, the last run's strip and settings are greyed.
 
 Generation runs in a background thread inside a kernel, so the Stop button can be clicked while
 it works; outside a kernel (tests, scripts) it runs to the end before `generate()` returns.
 """
 
 import html
+import io
 import pprint
 import secrets
 import threading
@@ -15,8 +17,9 @@ import time
 import ipywidgets as W
 import numpy as np
 import torch
+from PIL import Image
 
-from deeper.images import enlarge, image_grid, to_pil
+from deeper.images import enlarge, labelled_grid, to_pil
 from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
 from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import empty_prompt_note, truncation_note, vocabulary_note
@@ -56,7 +59,7 @@ class PromptPanel(W.VBox):
         self.scheduler = W.Dropdown(options=list(SCHEDULERS), value="LMS", description="scheduler",
                                     layout=W.Layout(width="210px"))
         self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
-        self.stop_button = W.Button(description="Stop", button_style="warning", icon="stop", disabled=True)
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)  # coloured while it can be clicked
         self.progress = W.IntProgress(min=0, max=1, value=0, layout=W.Layout(width="220px"))
         self.progress_label = W.HTML()
         self.image = W.Image(format="png")
@@ -74,6 +77,8 @@ class PromptPanel(W.VBox):
         self.generate_button.on_click(guarded(self, lambda _: self.generate()))
         self.stop_button.on_click(guarded(self, lambda _: self.stop()))
         self.new_seed.on_click(guarded(self, lambda _: self._draw_seed()))
+        for box in (self.prompt, self.negative_prompt):  # Enter in a prompt box: Generate
+            box.on_msg(guarded(self, self._on_box_message))
         self.children = [
             self.prompt, self.negative_prompt,
             W.HBox([self.guidance_scale, self.steps, self.seed, self.new_seed, self.scheduler]),
@@ -93,6 +98,12 @@ class PromptPanel(W.VBox):
     def _draw_seed(self):
         self.seed.value = str(secrets.randbelow(SEED_LIMIT))
 
+    def _on_box_message(self, _box, content, _buffers):
+        """A text box's front end says "submit" when Enter is pressed in it (what `Text.on_submit`, deprecated
+        in ipywidgets 8, listened for); a run already going is left alone rather than refused."""
+        if content.get("event") == "submit" and not self.running:
+            self.generate()
+
     # --- running ----------------------------------------------------------------------------------
     @shows_errors
     def generate(self):
@@ -107,7 +118,8 @@ class PromptPanel(W.VBox):
         self.message.clear()
         self._stop.clear()
         shown = self._on_screen()  # the last run's: put back if this one fails
-        self.generate_button.disabled, self.stop_button.disabled = True, False
+        self._show_running(True)
+        self.strip.value, self.settings_view.value = greyed_png(shown[4]), greyed_html(shown[5])
         self.progress.max, self.progress.value = settings["steps"], 0
         self.progress_label.value = "starting"
         work = lambda: self._work(settings, "; ".join(n for n in notes if n), shown)  # noqa: E731
@@ -157,7 +169,12 @@ class PromptPanel(W.VBox):
             for listener in self._listeners:
                 listener(result)
         finally:
-            self.generate_button.disabled, self.stop_button.disabled = False, True
+            self._show_running(False)
+
+    def _show_running(self, running: bool):
+        """Generate off and Stop on while a run goes; a Stop that cannot be clicked also loses its colour."""
+        self.generate_button.disabled, self.stop_button.disabled = running, not running
+        self.stop_button.button_style = "warning" if running else ""
 
     def _on_step(self, step, every: int):
         self.progress.value = step.index + 1
@@ -171,21 +188,24 @@ class PromptPanel(W.VBox):
         """The run's image, strip and settings, all drawn before any of them goes on screen."""
         chosen = sorted(set(np.linspace(0, len(result.steps) - 1, STRIP_STEPS).round().astype(int)))
         latents = torch.stack([result.steps[i].latents[0] for i in chosen])
-        strip = png_bytes(image_grid(to_pil(decode_in_batches(self.parts, latents)), side=STRIP_SIDE))
+        strip = png_bytes(labelled_grid(to_pil(decode_in_batches(self.parts, latents)),
+                                        cols=[f"step {i + 1}" for i in chosen], side=STRIP_SIDE))
         image = png_bytes(enlarge(result.image, IMAGE_SIDE))
         self.image.value, self.strip.value = image, strip
         self.settings_view.value = (
-            f"<b>settings</b><pre>{html.escape(pprint.pformat(result.settings, sort_dicts=False))}</pre>"
+            f"<b>settings</b><pre>{html.escape(pprint.pformat(result.made_with, sort_dicts=False))}</pre>"
             f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")
 
     def _on_screen(self) -> tuple:
-        return self.image.value, self.progress.max, self.progress.value, self.progress_label.value
+        return (self.image.value, self.progress.max, self.progress.value, self.progress_label.value,
+                self.strip.value, self.settings_view.value)
 
     def _put_back(self, shown: tuple, steps: int, error: Exception):
-        """After a failed run: the last run's image and progress again (its strip and settings never left),
-        and a message saying where this run failed."""
+        """After a failed run: the last run's image, progress, strip and settings again (ungreyed), and a
+        message saying where this run failed."""
         failed_at = self.progress.value + 1
-        self.image.value, self.progress.max, self.progress.value, self.progress_label.value = shown
+        (self.image.value, self.progress.max, self.progress.value, self.progress_label.value, self.strip.value,
+         self.settings_view.value) = shown
         kept = "the previous run is still shown" if self.run is not None else "no image was made"
         self.message.show_error(f"the run failed at step {min(failed_at, steps)} of {steps}, so {kept}: "
                                 f"{error_text(error)}")
@@ -197,3 +217,19 @@ def parse_seed(text: str) -> int:
         return int(str(text).strip())
     except ValueError:
         raise ValueError(f"{SEED_RANGE}; got {text!r}") from None
+
+
+def greyed_png(png: bytes) -> bytes:
+    """A picture faded towards white (b"" stays b""): the last run's strip while the next one works."""
+    if not png:
+        return png
+    image = Image.open(io.BytesIO(bytes(png))).convert("RGB")
+    return png_bytes(Image.blend(image, Image.new("RGB", image.size, "white"), 0.65))
+
+
+def greyed_html(value: str) -> str:
+    """The last run's settings, faded and said to be so, while the next run works."""
+    if not value:
+        return value
+    return (f'<div class="deeper-previous" style="opacity:0.45">(the previous run\'s, until this one ends)'
+            f"{value}</div>")

@@ -31,23 +31,32 @@ class Run:
     def latents(self):
         return self.steps[-1].latents
 
+    @property
+    def made_with(self) -> dict:
+        """The settings that draw this image again: a stopped run's add `stop_after`, the steps it ran."""
+        return {**self.settings, "stop_after": len(self.steps)} if self.stopped else self.settings
+
     def code(self) -> str:
-        """Python that makes this image again."""
-        return settings_code(self.settings, self.parts.model_id)
+        """Python that makes this image again (a stopped run's image too)."""
+        return settings_code(self.made_with, self.parts.model_id)
 
 
 def run(parts, prompt="", *, on_step: Callable[[Step], None] | None = None,
-        should_stop: Callable[[], bool] | None = None, prompt_embeds=None, **settings) -> Run:
+        should_stop: Callable[[], bool] | None = None, prompt_embeds=None, stop_after: int | None = None,
+        **settings) -> Run:
     """Generate, keeping every step. `on_step(step)` is called after each step; when `should_stop()`
-    turns true the loop ends there and the run is decoded from the latents it had reached."""
+    turns true, or after `stop_after` steps, the loop ends there and the run is decoded from the
+    latents it had reached (the schedule is still that of all `steps`)."""
     s = checked_settings(parts, prompt=prompt, **settings)
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, int) or stop_after < 1):
+        raise ValueError(f"stop_after must be a whole number of steps, at least 1; got {stop_after!r}")
     steps, stopped = [], False
     try:
         for step in _denoise(parts, s, prompt_embeds):
             steps.append(step)
             if on_step is not None:
                 on_step(step)
-            if should_stop is not None and should_stop():
+            if (should_stop is not None and should_stop()) or len(steps) == stop_after:
                 stopped = step.index < step.steps - 1
                 break
         images = to_pil(decode(parts, steps[-1].latents))

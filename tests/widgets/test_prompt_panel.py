@@ -229,3 +229,63 @@ def test_a_hub_model_gets_no_note_about_words(panel):
     panel.prompt.value = "a cat"
     panel.generate()
     assert panel.message.value == ""
+
+
+# --- polish (issue 21) ------------------------------------------------------------------------------------
+def test_enter_in_a_prompt_box_generates(panel):
+    panel.prompt.value = "a blue 2"
+    panel.prompt._handle_custom_msg({"event": "submit"}, [])  # what the front end sends on Enter
+    assert panel.run is not None and panel.run.settings["prompt"] == "a blue 2"
+    panel.negative_prompt._handle_custom_msg({"event": "submit"}, [])
+    assert panel.run.settings["negative_prompt"] == "" and not panel.message.error
+
+
+def test_stop_is_coloured_only_while_it_can_be_clicked(panel):
+    assert panel.stop_button.disabled and panel.stop_button.button_style == ""
+    during = []
+    original = panel._on_step
+    panel._on_step = lambda step, every: (during.append((panel.stop_button.disabled, panel.stop_button.button_style)),
+                                          original(step, every))
+    panel.generate()
+    assert during[0] == (False, "warning")
+    assert panel.stop_button.disabled and panel.stop_button.button_style == ""
+
+
+def test_while_a_run_goes_the_last_runs_strip_and_settings_are_greyed(panel):
+    panel.generate()
+    strip, settings = bytes(panel.strip.value), panel.settings_view.value
+    during = []
+    original = panel._on_step
+    panel._on_step = lambda step, every: (during.append((bytes(panel.strip.value), panel.settings_view.value)),
+                                          original(step, every))
+    panel.seed.value = "5"
+    panel.generate()
+    grey_strip, grey_settings = during[0]
+    assert grey_strip != strip and png(grey_strip).size == png(strip).size
+    assert np.asarray(png(grey_strip)).mean() > np.asarray(png(strip).convert("RGB")).mean()  # faded towards white
+    assert "the previous run" in grey_settings and settings in grey_settings
+    assert "the previous run" not in panel.settings_view.value and "&#x27;seed&#x27;: 5" in panel.settings_view.value
+
+
+def test_after_stop_the_settings_and_code_make_the_image_that_was_drawn(panel):
+    panel.steps.value = 10
+    original = panel._on_step
+
+    def stop_after_three(step, every):
+        original(step, every)
+        if step.index == 2:
+            panel.stop()
+
+    panel._on_step = stop_after_three
+    panel.generate()
+    assert panel.run.made_with["steps"] == 10 and panel.run.made_with["stop_after"] == 3
+    assert "stop_after=3" in panel.run.code() and "&#x27;stop_after&#x27;: 3" in panel.settings_view.value
+    again = generate(tiny_parts(), **panel.run.made_with)
+    assert np.array_equal(np.asarray(again), np.asarray(panel.run.image))
+
+
+def test_the_strip_is_labelled_with_its_steps(panel):
+    from deeper.images import grid_labels
+
+    panel.generate()
+    assert grid_labels(bytes(panel.strip.value))["cols"] == ["step 1", "step 2", "step 3", "step 4"]
