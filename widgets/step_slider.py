@@ -7,13 +7,14 @@ from numbers import Integral
 
 import ipywidgets as W
 
-from deeper.images import channel_tiles, image_grid, thumbnail
+from deeper.images import channel_tiles, labelled_grid, thumbnail
 from deeper.sd.vae import decode_steps
 
 from .common import MessageLine, png_bytes, shows_errors
 
 SIDE = 256  # pixels: each picture's longer side on screen
 CHANNEL_SIDE = 96
+SLIDER_WIDTH = "420px"  # wide enough to drag step by step on a projector
 
 
 class StepSlider(W.VBox):
@@ -24,7 +25,10 @@ class StepSlider(W.VBox):
         super().__init__()
         self.which = which
         self._frames = []
-        self.slider = W.IntSlider(description="step", min=0, max=0, continuous_update=True)
+        # No readout of its own: the slider counts from 0, people from 1, and the line beside it says
+        # "step 18 of 30" where a readout would say 17.
+        self.slider = W.IntSlider(description="step", min=0, max=0, continuous_update=True, readout=False,
+                                  layout=W.Layout(width=SLIDER_WIDTH))
         self.play = W.Play(min=0, max=0, interval=250, description="play")
         W.link((self.play, "value"), (self.slider, "value"))
         self.info = W.HTML()
@@ -39,10 +43,10 @@ class StepSlider(W.VBox):
         self.slider.observe(self._on_step, names="value")
         picture = lambda title, image: W.VBox([W.HTML(f"<b>{title}</b>"), image])  # noqa: E731
         self.children = [
-            W.HBox([self.play, self.slider]), self.info,
+            W.HBox([self.play, self.slider, self.info]),
             W.HBox([picture("the latents, decoded", self.latents_image),
                     picture("the predicted clean image", self.original_image)]),
-            picture("the 4 latent channels", self.channels_image), self.message,
+            picture("the latent channels", self.channels_image), self.message,
         ]
         if run is not None:
             self.show_run(run)
@@ -84,7 +88,8 @@ class StepSlider(W.VBox):
             info=(f"step {step.index + 1} of {step.steps} &nbsp;·&nbsp; t = {step.timestep:.1f} &nbsp;·&nbsp; "
                   f"σ = {step.sigma:.3f}"),
             latents=png_bytes(thumbnail(latents, SIDE)), original=png_bytes(thumbnail(original, SIDE)),
-            channels=png_bytes(image_grid(channel_tiles(step.latents[self.which]), side=CHANNEL_SIDE)),
+            channels=png_bytes(labelled_grid(channel_tiles(step.latents[self.which]), side=CHANNEL_SIDE,
+                                             cols=[f"channel {c}" for c in range(step.latents.shape[1])])),
         )
 
     @shows_errors

@@ -6,6 +6,7 @@ import time
 import pytest
 from PIL import Image
 
+from deeper.images import grid_labels
 from deeper.sd import denoise, run
 from sd_fixtures import tiny_parts
 from widgets.prompt_panel import PromptPanel
@@ -22,6 +23,14 @@ def test_shows_the_last_step_of_a_run(finished):
     assert slider.slider.max == slider.play.max == 5 and slider.slider.value == 5
     assert "step 6 of 6" in slider.info.value
     assert Image.open(io.BytesIO(bytes(slider.channels_image.value))).width > 3 * 96
+    assert grid_labels(bytes(slider.channels_image.value))["cols"] == ["channel 0", "channel 1", "channel 2", "channel 3"]
+
+
+def test_the_slider_shows_no_number_of_its_own_to_disagree_with_its_step_line(finished):
+    slider = StepSlider(finished)
+    slider.slider.value = 2
+    assert not slider.slider.readout and "step 3 of 6" in slider.info.value
+    assert slider.info in slider.children[0].children  # the step line sits beside the slider
 
 
 def test_moving_the_slider_shows_that_step(finished):
