@@ -98,3 +98,14 @@ def test_edits_judge_the_target_and_the_rest():
         make_edit("ink", 1, "red", "white", "white")
     with pytest.raises(ValueError, match="edit must be one of"):
         make_edit("size", 1, "red", "white", "big")
+
+
+def test_the_precomputed_imagic_table_is_the_cards(tmp_path):
+    from deeper.papers.evaluate import precomputed_imagic_table
+
+    table = precomputed_imagic_table()
+    assert [line.split()[0] for line in table.splitlines()[:4]] == ["ink", "background", "thickness", "slant"]
+    card = tmp_path / "README.md"
+    card.write_text("# Students\n\n### Imagic\nno table yet\n")
+    with pytest.raises(ValueError, match="precomputed table is missing"):
+        precomputed_imagic_table(card)

@@ -3,11 +3,14 @@ distance on that evaluator's digit-classifier features against real rendered dig
 prompts ("FID with LeNet features", at MNIST scale), UNet evaluations and wall time per image; and
 for Imagic, how often each kind of edit reaches its target while keeping the rest."""
 
+from pathlib import Path
+
 import numpy as np
 import scipy.linalg
 import torch
 
 from ..mnist import load_mnist
+from ..paths import DATA
 from ..tinysd.captions import COLOURS, held_out_prompts
 from ..tinysd.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
 from .attributes import EDITS, make_edit
@@ -153,6 +156,19 @@ def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(
             if progress:
                 progress(runs[-1])
     return runs
+
+
+def precomputed_imagic_table(card=None) -> str:
+    """The Imagic table `bench/bench_papers.py --only imagic` measured, as the students' model card
+    (`data/students/README.md`) records it: the first code block under its "### Imagic" heading.
+    Notebook 22 shows it when it does not measure the edits itself (that takes many minutes)."""
+    card = DATA / "students" / "README.md" if card is None else card
+    text = Path(card).read_text(encoding="utf-8")
+    _, heading, after = text.partition("### Imagic")
+    blocks = after.split("```")
+    if not heading or len(blocks) < 3:
+        raise ValueError(f"{card} has no code block under a '### Imagic' heading: the precomputed table is missing")
+    return "\n".join(line.strip() for line in blocks[1].strip().splitlines())
 
 
 def imagic_summary(runs: list[dict]) -> list[dict]:
