@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 # The PNG text chunk a labelled grid carries: its labels, so a test can tell it from a bare picture.
 GRID_KEY = "deeper.labelled_grid"
 FONT_SIZE = 15  # pixels: about 11 pt at 100% zoom, readable on a projector
-ROW_LABEL_WIDTH = 230  # pixels at most; longer row labels wrap
+ROW_LABEL_WIDTH = 280  # pixels at most; longer row labels wrap
 
 
 DAMAGED = ("The model's weights are likely damaged: check them with `python -m deeper.manifest --check` "
@@ -182,7 +182,12 @@ def labelled_grid(images: list[Image.Image], cols: list[str] | None = None, rows
     font = label_font(font_size)
     line = font_size + 4
     w, h = images[0].size
-    col_lines = [wrap(c, font, w + pad) for c in cols]
+    col_font, col_line = font, line  # smaller (down to 11 px) where a column's longest word would not fit
+    for size in range(font_size, 10, -1):
+        col_font, col_line = label_font(size), size + 4
+        if all(col_font.getlength(word) <= w + pad for c in cols for word in c.split()):
+            break
+    col_lines = [wrap(c, col_font, w + pad) for c in cols]
     row_width = min(ROW_LABEL_WIDTH, max((font.getlength(r_line) for r in rows for r_line in r.split("\n")),
                                          default=0))
     row_lines = [wrap(r, font, row_width) for r in rows]
@@ -190,7 +195,7 @@ def labelled_grid(images: list[Image.Image], cols: list[str] | None = None, rows
     grid_w = n_cols * w + (n_cols - 1) * pad
     title_lines = wrap(title, font, row_band + grid_w) if title else []
     title_band = len(title_lines) * line + pad if title else 0
-    col_band = max((len(ls) for ls in col_lines), default=0) * line + (pad if cols else 0)
+    col_band = max((len(ls) for ls in col_lines), default=0) * col_line + (pad if cols else 0)
     height = title_band + col_band + n_rows * h + (n_rows - 1) * pad
     canvas = Image.new("RGB", (row_band + grid_w, height), "white")
     draw = ImageDraw.Draw(canvas)
@@ -201,8 +206,8 @@ def labelled_grid(images: list[Image.Image], cols: list[str] | None = None, rows
     for j, lines in enumerate(col_lines):  # each column's label centred over it, its last line just above
         centre = row_band + j * (w + pad) + w / 2
         for k, text in enumerate(lines):
-            y = top - pad - (len(lines) - k) * line
-            draw.text((centre - font.getlength(text) / 2, y), text, font=font, fill=ink)
+            y = top - pad - (len(lines) - k) * col_line
+            draw.text((centre - col_font.getlength(text) / 2, y), text, font=col_font, fill=ink)
     for i, lines in enumerate(row_lines):  # each row's label right-aligned beside it, centred on it
         middle = top + i * (h + pad) + h / 2
         for k, text in enumerate(lines):
