@@ -25,24 +25,34 @@ def _plot(states, values, torch_state) -> bytes:
     """Four panels: x, y, z over the draws; histogram; lag plot u[k+1] against u[k]; torch's words."""
     import matplotlib.pyplot as plt
 
-    fig, ((ax_state, ax_hist), (ax_lag, ax_torch)) = plt.subplots(2, 2, figsize=(8, 6))
+    with plt.rc_context({"font.size": 13}):  # about 11 pt on screen at figure_png's 80 dpi: a projector's
+        return _draw(plt, states, values, torch_state)
+
+
+def _draw(plt, states, values, torch_state) -> bytes:
+    fig, ((ax_state, ax_hist), (ax_lag, ax_torch)) = plt.subplots(2, 2, figsize=(10, 7.5))
     recent = states[-100:]
     first = len(states) - len(recent)
     for k, (name, m) in enumerate(zip("xyz", M)):
         ax_state.plot(range(first, len(states)), [s[k] for s in recent], ".-", lw=0.6, ms=3, label=f"{name} (mod {m})")
-    ax_state.set(title="state (x, y, z), last 100 draws", xlabel="draw", ylim=(0, 31000))
-    ax_state.legend(fontsize=7, loc="upper right")
+    ax_state.set(title="state (x, y, z), last 100 draws", xlabel="draw", ylim=(0, 31000),
+                 xlim=(first - 0.5, max(len(states), first + 100) - 0.5))  # the axes of 100 draws, even before any
+    if states:
+        ax_state.legend(fontsize=13, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, columnspacing=0.8,
+                        handlelength=1)  # under the panel, clear of the data
     ax_hist.hist(values, bins=20, range=(0, 1), color="tab:blue")
-    ax_hist.set(title=f"histogram of {len(values)} draws", xlim=(0, 1))
+    ax_hist.set(title=f"histogram of {len(values)} draws", xlim=(0, 1), ylabel="draws per bin")
+    if not values:
+        ax_hist.set_ylim(0, 10)  # counts, not the ±0.04 matplotlib picks for an empty histogram
     ax_lag.scatter(values[:-1], values[1:], s=4)
     ax_lag.set(title="lag plot: u[k+1] against u[k]", xlim=(0, 1), ylim=(0, 1), aspect="equal")
     if torch_state is not None:
         used = np.arange(N_WORDS).reshape(24, 26) < torch_state.position
         ax_torch.imshow(torch_state.words.reshape(24, 26), cmap="viridis")
         ax_torch.imshow(np.ma.masked_where(~used, used), cmap="gray", alpha=0.6, vmin=0, vmax=1)  # used: greyed
-        ax_torch.set_title(f"torch: 624 words of Mersenne Twister\nnext word {torch_state.position} of {N_WORDS} (used ones greyed)", fontsize=9)
+        ax_torch.set_title(f"torch: 624 words of Mersenne Twister\nnext word {torch_state.position} of {N_WORDS} (used ones greyed)", fontsize=13)
     ax_torch.axis("off")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=2.5)  # room for the legend under the state panel
     return figure_png(fig)
 
 
@@ -55,7 +65,7 @@ def _fork_table(result) -> str:
     verdict = ("parent and child drew <b>the same</b> numbers" if result.same
                else "parent and child drew <b>different</b> numbers")
     return (f"<div>{result.method}: {verdict}</div><table><tr><th>#</th><th>parent rand()</th>"
-            f"<th>child rand()</th><th></th><th>parent torch.rand</th><th>child torch.rand</th></tr>{rows}</table>")
+            f"<th>child rand()</th><th>parent and child</th><th>parent torch.rand</th><th>child torch.rand</th></tr>{rows}</table>")
 
 
 class RNGVisualiser(W.VBox):
@@ -95,11 +105,14 @@ class RNGVisualiser(W.VBox):
     def seed(self):
         """Seed both generators from the seed box; a seed that is not an int is a message."""
         text = self.seed_box.value.strip()
-        seed = int(text) if text.lstrip("-").isdigit() else text
-        rng = WichmannHill(seed)  # raises the clear error for a wrong type, before anything changes
+        if not text.lstrip("-").isdigit():  # before anything changes
+            raise ValueError(f"the seed must be a whole number, such as 42 or -5; got {text!r}")
+        seed = int(text)
+        rng = WichmannHill(seed)
         self.rng = rng
         self.generator.manual_seed(_torch_seed(seed))
         self.states, self.values, self.torch_values = [], [], []
+        self.drawn = {"draw": 0, "fork": 0}  # where the count of draws comes from
         self.fork_output.value = ""
         self.message.clear()
         self._render()
@@ -110,6 +123,7 @@ class RNGVisualiser(W.VBox):
             self.values.append(self.rng.rand())
             self.states.append(self.rng.state)
         self.torch_values += torch.rand(n, generator=self.generator).tolist()
+        self.drawn["draw"] += n
         self.message.clear()
         self._render()
 
@@ -123,6 +137,7 @@ class RNGVisualiser(W.VBox):
             self.states.append(before)
             self.values.append(u)
         self.torch_values += result.torch_parent
+        self.drawn["fork"] += len(result.parent)
         self.fork_output.value = _fork_table(result)
         if result.note:
             self.message.show_info(result.note)
@@ -133,8 +148,10 @@ class RNGVisualiser(W.VBox):
     def _render(self):
         x, y, z = self.rng.state
         last = f" · last rand() = {self.values[-1]:.6f}" if self.values else ""
+        source = (f" ({self.drawn['draw']} by the Draw buttons, {self.drawn['fork']} by the parent after Fork)"
+                  if self.drawn["fork"] else "")
         self.state.value = (f"Wichmann-Hill state: <b>x = {x}</b>, <b>y = {y}</b>, <b>z = {z}</b> · "
-                            f"{len(self.values)} drawn{last}")
+                            f"{len(self.values)} drawn{source}{last}")
         torch_state = read_state(self.generator)
         self.torch_state.value = html.escape(
             f"torch.Generator: initial seed {self.generator.initial_seed()}, {len(self.torch_values)} drawn"

@@ -78,7 +78,7 @@ def test_a_seed_that_is_not_an_int_is_a_message_and_nothing_changes(vis, bad):
     vis.draw1_button.click()
     vis.seed_box.value = bad
     vis.seed_button.click()
-    assert "seed must be an int" in vis.message.error
+    assert f"the seed must be a whole number, such as 42 or -5; got {bad!r}" == vis.message.error  # not about types
     assert len(vis.values) == 1 and vis.rng.state == (171, 172, 170)
 
 
@@ -93,3 +93,11 @@ def test_controls_carry_dom_classes_for_the_browser_tests(vis):
     assert "deeper-draw1" in vis.draw1_button._dom_classes
     assert "deeper-fork" in vis.fork_button._dom_classes
     assert "deeper-state" in vis.state._dom_classes
+
+
+def test_the_count_of_draws_says_where_it_comes_from(vis):
+    vis.draw100_button.click()
+    assert "100 drawn ·" in vis.state.value  # only the Draw buttons so far: nothing to explain
+    vis.fork_button.click()
+    assert f"{100 + FORK_DRAWS} drawn (100 by the Draw buttons, {FORK_DRAWS} by the parent after Fork)" in vis.state.value
+    assert "<th>parent and child</th>" in vis.fork_output.value  # the same/differ column is labelled
