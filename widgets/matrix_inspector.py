@@ -1,19 +1,25 @@
 """Matrix inspector: a list of lists, a `Matrix`, a numpy array or a tensor (2-D, or 3-D/4-D by
 choosing slices) shown as a heat map; pick a row and column and see `m[i, j]`, its value, and the
-`__getitem__` call Python made to get it. For tensors also the shape, strides, dtype and whether it
+`__getitem__` call Python made to get it. A small matrix shows its numbers in the cells; an index may
+count from the end (-1), as Python's does. For tensors also the shape, strides, dtype and whether it
 is a view of another tensor."""
 
 import html
 
 import ipywidgets as W
 import numpy as np
+from PIL import Image, ImageDraw
 
+from deeper.images import label_font
 from deeper.matrix import check_rows
 
 from .common import MessageLine, png_bytes, shows_errors
 
 IMAGE_PIXELS = 320  # the heat map's longer side is at most this many pixels
 MAX_SLICE_DIMS = 2  # a 4-D tensor is two slice sliders and a 2-D picture
+NUMBERS_FROM = 28  # pixels: cells at least this big (matrices up to 11 a side) show their numbers
+HOW_TO_PICK = ("Pick a cell with the sliders or by typing its index (-1 counts from the end); the picture "
+               "itself takes no clicks: core ipywidgets' Image has no click events.")
 
 
 def _is_tensor(m) -> bool:
@@ -69,7 +75,8 @@ def _plane(m, rows: np.ndarray | None, lead: tuple, steps: tuple) -> np.ndarray:
 
 
 def _heat_map(small: np.ndarray, si: int, sj: int) -> bytes:
-    """PNG of a 2-D array in viridis, each cell a square, row si and column sj tinted, (si, sj) boxed."""
+    """PNG of a 2-D array in viridis, each cell a square, row si and column sj tinted, (si, sj) boxed;
+    cells big enough show their numbers."""
     from matplotlib import colormaps
 
     finite = np.isfinite(small)
@@ -85,7 +92,16 @@ def _heat_map(small: np.ndarray, si: int, sj: int) -> bytes:
     box = big[top:top + cell, left:left + cell]
     for side in (np.s_[:edge], np.s_[-edge:], np.s_[:, :edge], np.s_[:, -edge:]):
         box[side] = (1.0, 0.1, 0.1)  # a red frame around (i, j)
-    return png_bytes(big)
+    if cell < NUMBERS_FROM:
+        return png_bytes(big)
+    picture = Image.fromarray((big * 255).round().astype(np.uint8))
+    draw, font = ImageDraw.Draw(picture), label_font(max(11, min(18, cell // 4)))
+    for (i, j), value in np.ndenumerate(small):
+        text = f"{value:.3g}"
+        ink = "black" if rgb[i, j].mean() > 0.5 else "white"  # viridis is dark at the low end, light at the high
+        x, y = (j + 0.5) * cell - font.getlength(text) / 2, (i + 0.5) * cell - font.size / 2 - 1
+        draw.text((x, y), text, font=font, fill=ink)
+    return png_bytes(picture)
 
 
 def _picture(m, kind: str, shape: tuple, rows: np.ndarray | None, index: tuple, name: str) -> tuple[bytes, str]:
@@ -136,6 +152,7 @@ class MatrixInspector(W.VBox):
         self.col_slider = W.IntSlider(description="column j", min=0, max=0)
         self.index_box = W.Text(description="index", placeholder="e.g. 20, 15", continuous_update=False)
         self.expression = W.HTML()
+        self.how_to_pick = W.HTML(f'<span style="color:#555">{html.escape(HOW_TO_PICK)}</span>')
         self.message = MessageLine()
         for widget, dom in [(self.row_slider, "deeper-row"), (self.col_slider, "deeper-col"),
                             (self.index_box, "deeper-index"), (self.expression, "deeper-expression"),
@@ -148,7 +165,7 @@ class MatrixInspector(W.VBox):
             slider.observe(self._on_slider, names="value")
         self.index_box.observe(self._on_index_box, names="value")
         self.children = [self.info, self.image, *self.slice_sliders, self.row_slider, self.col_slider,
-                         self.index_box, self.expression, self.message]
+                         self.index_box, self.expression, self.how_to_pick, self.message]
         self._busy = False
         if m is not None:
             self.show(m)
@@ -194,15 +211,16 @@ class MatrixInspector(W.VBox):
 
     @shows_errors
     def select(self, *index: int):
-        """Select `index` (slice dims, row, column); out of range is an IndexError giving the shape."""
+        """Select `index` (slice dims, row, column; negative ones count from the end, as in Python); out of
+        range is an IndexError giving the shape."""
         if self._shape is None:
             raise ValueError("nothing to index yet: show a matrix first")
         shape = self._shape
         if len(index) != len(shape) or not all(isinstance(k, (int, np.integer)) for k in index):
             raise IndexError(f"give {len(shape)} integers for shape {shape}; got {index}")
-        if not all(0 <= k < n for k, n in zip(index, shape)):
+        if not all(-n <= k < n for k, n in zip(index, shape)):
             raise IndexError(f"index {tuple(index)} is out of range for shape {shape}")
-        index = tuple(int(k) for k in index)
+        typed, index = tuple(int(k) for k in index), tuple(int(k) % n for k, n in zip(index, shape))
         picture = _picture(self._m, self._kind, shape, self._rows, index, self.name)
         self._busy = True
         try:
@@ -210,7 +228,11 @@ class MatrixInspector(W.VBox):
                 slider.value = k
         finally:
             self._busy = False
-        self.message.clear()
+        if typed != index:
+            self.message.show_info(f"{self.name}[{', '.join(map(str, typed))}] counts from the end: it is "
+                                   f"{self.name}[{', '.join(map(str, index))}]")
+        else:
+            self.message.clear()
         self.image.value, self.expression.value = picture
 
     @shows_errors

@@ -186,3 +186,24 @@ def test_a_slider_move_that_cannot_be_drawn_is_a_message(inspector):
 def test_nan_and_infinity_are_drawn(values):
     inspector = MatrixInspector(torch.tensor(values))
     assert not inspector.message.error and bytes(inspector.image.value).startswith(b"\x89PNG")
+
+
+def test_negative_indices_count_from_the_end_as_in_python(inspector):
+    inspector.index_box.value = "-1, -2"
+    assert (inspector.row_slider.value, inspector.col_slider.value) == (3, 3) and not inspector.message.error
+    assert "m[-1, -2] counts from the end: it is m[3, 3]" in inspector.message.value
+    assert "<code>33.0</code>" in inspector.expression.value  # ROWS[-1][-2], as Python reads it
+    inspector.select(-5, 0)
+    assert "out of range for shape (4, 5)" in inspector.message.error
+
+
+def test_a_small_matrix_shows_its_numbers_and_a_large_one_does_not():
+    plain = MatrixInspector(np.full((4, 5), 7.0)).image.value  # one colour: any other pixel is a digit
+    pixels = np.asarray(Image.open(io.BytesIO(bytes(plain))).convert("RGB"))[64:128, 0:64]  # cell (1, 0), untinted
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 2
+    big = np.asarray(Image.open(io.BytesIO(bytes(MatrixInspector(np.full((40, 40), 7.0)).image.value))).convert("RGB"))
+    assert len(np.unique(big[100:200, 100:200].reshape(-1, 3), axis=0)) <= 3  # cells, tint and frame: no digits
+
+
+def test_the_widget_says_how_to_pick_a_cell(inspector):
+    assert "takes no clicks" in inspector.how_to_pick.value
