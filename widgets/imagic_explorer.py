@@ -24,7 +24,12 @@ def curves_png(result, eta: float) -> bytes:
     """Target-attribute share and distance to the input against η, a line at the chosen η."""
     import matplotlib.pyplot as plt
 
-    fig, left = plt.subplots(figsize=(4.6, 2.8))
+    with plt.rc_context({"font.size": 13}):  # about 11 pt on screen at figure_png's 80 dpi: a projector's
+        return _curves(plt, result, eta)
+
+
+def _curves(plt, result, eta: float) -> bytes:
+    fig, left = plt.subplots(figsize=(4.8, 3))
     left.plot(result.etas, result.hit, "o-", color="tab:blue", label="target attribute")
     left.plot(result.etas, result.hit_and_kept, "s--", color="tab:cyan", label="… and the rest kept")
     left.set(xlabel="η", ylabel="share of seeds", ylim=(-0.05, 1.05))
@@ -33,7 +38,8 @@ def curves_png(result, eta: float) -> bytes:
     right.set_ylabel("RMS distance to input", color="tab:red")
     left.axvline(eta, color="gray", lw=1)
     lines = left.get_lines()[:2] + right.get_lines()
-    left.legend(lines, [l.get_label() for l in lines], fontsize=7, loc="center left")
+    left.legend(lines, [l.get_label() for l in lines], fontsize=12, loc="upper center", bbox_to_anchor=(0.5, -0.25),
+                ncol=2, columnspacing=1, handlelength=1.5)  # under the axes: it covers no data
     return figure_png(fig)
 
 
@@ -58,7 +64,7 @@ class ImagicExplorer(W.VBox):
         self.progress = W.IntProgress(value=0, min=0, max=1, description="fitting")
         self.eta = W.SelectionSlider(options=self.etas, value=self.etas[0], description="η", continuous_update=True)
         self.input_image, self.edit_image = W.Image(format="png", layout=PICTURE), W.Image(format="png", layout=PICTURE)
-        self.curves = W.Image(format="png", layout={"width": "400px"})
+        self.curves = W.Image(format="png", layout={"max_width": "100%"})  # its own size: text not scaled down
         self.edit_caption = W.HTML()
         self.message = MessageLine()
         for widget, dom in [(self.index, "deeper-imagic-index"), (self.edit, "deeper-imagic-edit"),
