@@ -177,3 +177,23 @@ def test_distil_from_targets_the_teachers_predictions(recipe, tmp_path):
     fresh = distil(recipe_without_unet(root, tmp_path / "fresh"), tmp_path, teacher, "--latent-scale", "3")
     assert fresh["done"] and falls(fresh["losses"]), fresh["losses"]
     assert fresh["latent_scale"] == 3 and fresh["distilled_from"] == str(teacher)
+
+
+def test_the_text_stage_learns_to_read_and_exports_only_the_text_tower(tmp_path):
+    """The text stage on the shipped folder, a few steps: its loss falls, export rewrites the text
+    encoder and the word list, and leaves the UNet and the VAE exactly as they were."""
+    from safetensors.torch import load_file
+    from deeper.paths import TINY_SD
+    args = ["--checkpoints", str(tmp_path / "ckpt"), "--data", str(tmp_path / "data"), "--subset", "64", "--quiet",
+            "--log-every", "1000", "--steps", "text=8", "text.batch=8", "text.warmup=1", "text.lr=1e-3"]
+    state = train.main([*args, "--stages", "text"])["text"]
+    assert state["done"] and len(state["losses"]) == 8
+    assert falls(state["losses"], k=3), state["losses"]
+    train.main([*args, "--stages", "export"])
+    out = tmp_path / "data" / "tiny-sd"
+    assert "backdrop" not in (out / "known_words.txt").read_text().split()
+    for part in ("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"):
+        a, b = load_file(TINY_SD / part), load_file(out / part)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    new, old = load_file(out / "text_encoder/model.safetensors"), load_file(TINY_SD / "text_encoder/model.safetensors")
+    assert any(not torch.equal(new[k], old[k]) for k in old)

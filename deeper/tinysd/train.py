@@ -482,7 +482,9 @@ def parse_overrides(items) -> dict:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--stages", default=",".join(STAGES), help="comma-separated, from " + ", ".join(STAGES))
+    p.add_argument("--stages", default=",".join(s for s in STAGES if s != "text"),
+                   help="comma-separated, from " + ", ".join(STAGES) + " (default: all but text, which reads a "
+                        "finished model folder: run it after export, then export again)")
     p.add_argument("--checkpoints", default=str(REPO / "checkpoints" / "tinysd"))
     p.add_argument("--data", default=str(DATA), help="where export writes tiny-sd/, tiny-clip/, evaluator/")
     p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
