@@ -67,7 +67,7 @@ def accuracy_rows(pipe, evaluator, n):
     rows.append((f"training phrasing 'a {{ink}} {{n}} on a {{bg}} background', guidance {GUIDANCE}", n,
                  evaluator.prompt_accuracy(generate(pipe, trained), specs)))
     red = COLOURS.index("red")
-    for negative in (None, "red ink"):
+    for negative in (None, "red ink", "red"):  # "red ink" alone is not digit-neutral (data/tiny-sd/README.md)
         images = generate(pipe, ["a 3"] * n, negative=negative, seed=99)
         digits, inks, _ = evaluator.read(images)
         rows.append((f'"a 3", negative prompt {negative!r}, guidance {GUIDANCE}', n,
