@@ -15,7 +15,7 @@ def test_imagic_runs_its_three_stages_and_measures_the_edit():
     assert "target prompt:" in text_output(nb, "input")
     assert "e_opt moved" in text_output(nb, "fit") and has_image(nb, "fit")
     sweep = text_output(nb, "sweep")
-    assert sweep.count("η = ") == 9 and has_image(nb, "sweep")  # η from 0 to 2 in steps of 0.25
+    assert sweep.count("distance to input") == 9 and has_image(nb, "sweep")  # η from 0 to 2 in steps of 0.25
     assert has_image(nb, "curves")
     summary = text_output(nb, "table")
     assert "1 of 4 fitted: ink on test digit 0" in summary and "4 of 4 fitted" in summary  # no silent wait
