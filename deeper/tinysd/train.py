@@ -414,9 +414,12 @@ def stage_text(run: Run) -> dict:
                             empty, acp, g, run.acc.autocast)
 
     student = type(parts.text_encoder)(parts.text_encoder.config)
-    if not run.state("text")["step"]:
-        student.load_state_dict(parts.text_encoder.state_dict())
-    return run.fit("text", student, loss_of, record={"teacher": str(run.args.teacher)})
+    if not run.state("text")["step"]:  # a fresh stage starts from the teacher's tower or --text-from's
+        start = run.args.text_from
+        student.load_state_dict(load_file(start / "text_encoder" / "model.safetensors") if start
+                                else parts.text_encoder.state_dict())
+    return run.fit("text", student, loss_of, record={"teacher": str(run.args.teacher),
+                                                     "text_from": str(run.args.text_from or run.args.teacher)})
 
 
 def stage_export(run: Run) -> dict:
@@ -505,6 +508,9 @@ def main(argv=None) -> dict:
                         "predictions, reparametrised exactly to --latent-scale (see data/tiny-sd/README.md)")
     p.add_argument("--teacher", type=Path, default=DATA / "tiny-sd",
                    help="the text stage's model folder: its UNet, VAE and first text tower stay frozen")
+    p.add_argument("--text-from", type=Path, default=None,
+                   help="a model folder whose text tower a fresh text stage starts from (default: --teacher's); "
+                        "to go on teaching a tower that already reads, with the first tower still the teacher")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--quiet", action="store_true", help="no progress bars, only the log lines")
