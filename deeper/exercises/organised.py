@@ -5,6 +5,7 @@ import functools
 
 import torch
 
+from ..sd.img2img import start_part_way
 from ..sd.loop import denoise, guidance_embeddings
 from ..sd.text import encode_prompt
 from .core import Case, Exercise, Wrong, attempt, compare_cases, difference
@@ -97,11 +98,7 @@ keep_clean = Exercise(
 
 
 # -- image-to-image: start part-way ---------------------------------------------------------------
-def start_part_way_solution(scheduler, latents, noise, strength):
-    steps = len(scheduler.timesteps)
-    t_start = steps - img2img_steps_solution(steps, strength)
-    timesteps = scheduler.timesteps[t_start:]
-    return scheduler.add_noise(latents, noise, timesteps[:1]), timesteps
+start_part_way_solution = start_part_way  # the reference is the backend's (deeper/sd/img2img.py)
 
 
 def run_start(fn, steps, latents, noise, strength):

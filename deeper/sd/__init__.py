@@ -8,6 +8,7 @@ time, decode. The loop equals `StableDiffusionPipeline` for the same seed, bit f
 """
 
 from .compile import compile_unet
+from .img2img import edit, image_to_image
 from .loop import Step, denoise, denoising_loop, guidance_embeddings, initial_latents, seed_generator
 from .parts import Parts, load_parts
 from .run import Run, generate, run
@@ -17,5 +18,5 @@ from .text import PromptTruncatedWarning, encode_prompt, mix_prompts, tokenize
 from .vae import decode, decode_in_batches, encode
 
 __all__ = ["Parts", "PromptTruncatedWarning", "Run", "SCHEDULERS", "Step", "checked_settings", "compile_unet",
-           "decode", "decode_in_batches", "denoise", "denoising_loop", "encode", "encode_prompt", "generate", "guidance_embeddings",
-           "initial_latents", "load_parts", "make_scheduler", "mix_prompts", "run", "seed_generator", "settings_code", "tokenize"]
+           "decode", "decode_in_batches", "denoise", "denoising_loop", "edit", "encode", "encode_prompt", "generate", "guidance_embeddings",
+           "image_to_image", "initial_latents", "load_parts", "make_scheduler", "mix_prompts", "run", "seed_generator", "settings_code", "tokenize"]

@@ -79,12 +79,18 @@ def implied_original(scheduler, latents, noise_pred, t) -> torch.Tensor:
     return (latents - (1 - alpha_bar).sqrt() * noise_pred) / alpha_bar.sqrt()
 
 
-def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: float, generator=None) -> Iterator[Step]:
-    """The loop itself. `text_embeddings` is [uncond; cond] when guiding (batch twice the latents')."""
+def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: float, generator=None, *,
+                   start: int = 0, nudge=None) -> Iterator[Step]:
+    """The loop itself. `text_embeddings` is [uncond; cond] when guiding (batch twice the latents').
+
+    `start` skips the schedule's first steps (image-to-image starts part-way: `deeper.sd.img2img`);
+    `nudge(i, t, sigma, latents, noise_pred)`, if given, returns the latents the scheduler steps from
+    (guidance by a loss: `deeper.sd.loss_guidance`). Step.index counts the steps run, from 0.
+    """
     guided = text_embeddings.shape[0] == 2 * latents.shape[0]
     extra = step_kwargs(scheduler, generator)
-    timesteps, sigmas = scheduler.timesteps.tolist(), step_sigmas(scheduler)  # read once: no GPU sync per step
-    for i, t in enumerate(scheduler.timesteps):
+    timesteps, sigmas = scheduler.timesteps.tolist()[start:], step_sigmas(scheduler)[start:]  # read once: no GPU sync per step
+    for i, t in enumerate(scheduler.timesteps[start:]):
         with torch.no_grad():
             # 1. the doubled batch [uncond, cond], scaled to the variance the UNet was trained on
             model_input = torch.cat([latents] * 2) if guided else latents
@@ -95,6 +101,9 @@ def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: fl
             if guided:
                 noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
                 noise_pred = noise_pred_uncond + guidance_scale * (noise_pred_text - noise_pred_uncond)
+        if nudge is not None:  # 3b. a loss on the predicted clean image moves the latents (gradients need grad mode)
+            latents = nudge(i, t, sigmas[i], latents, noise_pred)
+        with torch.no_grad():
             # 4. the scheduler takes one step from x_t towards x_0
             output = scheduler.step(noise_pred, t, latents, **extra)
             pred_original = getattr(output, "pred_original_sample", None)
@@ -116,11 +125,11 @@ def denoise(parts, prompt="", *, negative_prompt="", guidance_scale=7.5, steps=3
     return _denoise(parts, s, prompt_embeds)
 
 
-def _denoise(parts, s: dict, prompt_embeds) -> Iterator[Step]:
+def _denoise(parts, s: dict, prompt_embeds, nudge=None) -> Iterator[Step]:
     text_embeddings = guidance_embeddings(parts, s["prompt"], s["negative_prompt"], s["guidance_scale"], prompt_embeds)
     sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
     sampler.set_timesteps(s["steps"], device=parts.device)
     generator = seed_generator(s["seed"])
     batch = text_embeddings.shape[0] // (2 if is_guided(parts, s["guidance_scale"]) else 1)
     latents = initial_latents(parts, batch, s["height"], s["width"], generator, sampler)
-    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator)
+    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator, nudge=nudge)
