@@ -38,6 +38,7 @@ def build(name: str):
         "ImagicExplorer": lambda cls: cls(tiny_parts(), Evaluator(DigitClassifier()), settings=ImagicSettings(
             embedding_steps=1, unet_steps=1, batch_size=1, sample_steps=1), etas=[0.0, 1.0], seeds=(0,)),
         "ExerciseProgress": lambda cls: cls([]),
+        "AttentionExplorer": lambda cls: cls(tiny_parts(), "a 7", steps=1),
     }
     assert name in makers, f"{name} is a new widget: add it to build() so its observers are checked"
     return makers[name](course_widget_classes()[name])
