@@ -1,7 +1,9 @@
 """Prompt panel: Stable Diffusion with the knobs of the lesson. Prompt, negative prompt, guidance
 scale, steps, seed (and a new random one), scheduler; Generate shows progress and can be stopped;
-then the image, a strip of intermediate steps, and the run's settings as a dict and as code. Enter in
-a prompt box generates too; while a run goes, the last run's strip and settings are greyed.
+then the image, a strip of intermediate steps, and the run's settings as a dict and (one click away)
+as code. Enter in a prompt box generates too; while a run goes, the last run's strip and settings
+are greyed. Laid out so the panel and a step slider under it fit one view of a projector
+(1920x1080 at 150%: tests/test_projector.py measures it).
 
 Generation runs in a background thread inside a kernel, so the Stop button can be clicked while
 it works; outside a kernel (tests, scripts) it runs to the end before `generate()` returns.
@@ -26,7 +28,7 @@ from deeper.sd.text import empty_prompt_note, truncation_note, vocabulary_note
 
 from .common import MessageLine, error_text, guarded, png_bytes, shows_errors
 
-IMAGE_SIDE = 256  # small images are enlarged (crisp pixels) to at least this
+IMAGE_SIDE = 192  # small images are enlarged (crisp pixels) to at least this
 STRIP_STEPS = 8
 STRIP_SIDE = 96
 PREVIEWS = 10  # the predicted image is shown about this many times during a run
@@ -48,10 +50,10 @@ class PromptPanel(W.VBox):
         self.parts, self.run = parts, None
         self.background = in_kernel() if background is None else background
         self._stop, self._thread, self._listeners = threading.Event(), None, []
-        wide, label = W.Layout(width="95%"), {"description_width": "initial"}
-        self.prompt = W.Text(value=prompt, description="prompt", layout=wide, style=label)
+        label = {"description_width": "initial"}  # side by side: one row fewer on a projector
+        self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="56%"), style=label)
         self.negative_prompt = W.Text(description="negative prompt", placeholder="what to steer away from",
-                                      layout=wide, style=label)
+                                      layout=W.Layout(width="42%"), style=label)
         self.guidance_scale = W.FloatText(value=7.5, description="guidance", layout=W.Layout(width="150px"))
         self.steps = W.IntText(value=30, description="steps", layout=W.Layout(width="150px"))
         self.seed = W.Text(value="1", description="seed", layout=W.Layout(width="220px"))
@@ -63,8 +65,11 @@ class PromptPanel(W.VBox):
         self.progress = W.IntProgress(min=0, max=1, value=0, layout=W.Layout(width="220px"))
         self.progress_label = W.HTML()
         self.image = W.Image(format="png")
-        self.strip = W.Image(format="png")
+        self.strip = W.Image(format="png", layout=W.Layout(max_width="calc(100% - 4px)"))  # its margins inside the column
         self.settings_view = W.HTML()
+        self.code_view = W.HTML()
+        self.code_box = W.Accordion(children=[self.code_view], selected_index=None)  # open it to see the code
+        self.code_box.set_title(0, "the same in code")
         self.message = MessageLine()
         for widget, dom in [(self.prompt, "deeper-prompt"), (self.negative_prompt, "deeper-negative-prompt"),
                             (self.guidance_scale, "deeper-guidance"), (self.steps, "deeper-steps"),
@@ -72,20 +77,21 @@ class PromptPanel(W.VBox):
                             (self.scheduler, "deeper-scheduler"), (self.generate_button, "deeper-generate"),
                             (self.stop_button, "deeper-stop"), (self.progress, "deeper-progress"),
                             (self.image, "deeper-image"), (self.strip, "deeper-strip"),
-                            (self.settings_view, "deeper-settings")]:
+                            (self.settings_view, "deeper-settings"), (self.code_view, "deeper-code")]:
             widget.add_class(dom)
         self.generate_button.on_click(guarded(self, lambda _: self.generate()))
         self.stop_button.on_click(guarded(self, lambda _: self.stop()))
         self.new_seed.on_click(guarded(self, lambda _: self._draw_seed()))
         for box in (self.prompt, self.negative_prompt):  # Enter in a prompt box: Generate
             box.on_msg(guarded(self, self._on_box_message))
+        beside_image = W.VBox([W.HTML("<b>intermediate steps</b>"), self.strip, self.settings_view, self.code_box],
+                              layout=W.Layout(flex="1 1 auto", min_width="0", margin="0 0 0 8px", align_items="flex-start"))
         self.children = [
-            self.prompt, self.negative_prompt,
+            W.HBox([self.prompt, self.negative_prompt]),
             W.HBox([self.guidance_scale, self.steps, self.seed, self.new_seed, self.scheduler]),
             W.HBox([self.generate_button, self.stop_button, self.progress, self.progress_label]),
             self.message,
-            W.HBox([self.image, W.VBox([W.HTML("<b>intermediate steps</b>"), self.strip])]),
-            self.settings_view,
+            W.HBox([self.image, beside_image]),
         ]
 
     # --- reading the controls -------------------------------------------------------------------
@@ -119,7 +125,8 @@ class PromptPanel(W.VBox):
         self._stop.clear()
         shown = self._on_screen()  # the last run's: put back if this one fails
         self._show_running(True)
-        self.strip.value, self.settings_view.value = greyed_png(shown[4]), greyed_html(shown[5])
+        self.strip.value, self.settings_view.value, self.code_view.value = (
+            greyed_png(shown[4]), greyed_html(shown[5]), greyed_html(shown[6]))
         self.progress.max, self.progress.value = settings["steps"], 0
         self.progress_label.value = "starting"
         work = lambda: self._work(settings, "; ".join(n for n in notes if n), shown)  # noqa: E731
@@ -192,20 +199,21 @@ class PromptPanel(W.VBox):
                                         cols=[f"step {i + 1}" for i in chosen], side=STRIP_SIDE))
         image = png_bytes(enlarge(result.image, IMAGE_SIDE))
         self.image.value, self.strip.value = image, strip
-        self.settings_view.value = (
-            f"<b>settings</b><pre>{html.escape(pprint.pformat(result.made_with, sort_dicts=False))}</pre>"
-            f"<b>the same in code</b><pre>{html.escape(result.code())}</pre>")
+        settings = pprint.pformat(result.made_with, sort_dicts=False, width=10_000)  # one line, wrapped to fit
+        self.settings_view.value = (f"<pre style='white-space: pre-wrap; margin: 2px 0'><b>settings</b> "
+                                    f"{html.escape(settings)}</pre>")
+        self.code_view.value = f"<pre>{html.escape(result.code())}</pre>"
 
     def _on_screen(self) -> tuple:
         return (self.image.value, self.progress.max, self.progress.value, self.progress_label.value,
-                self.strip.value, self.settings_view.value)
+                self.strip.value, self.settings_view.value, self.code_view.value)
 
     def _put_back(self, shown: tuple, steps: int, error: Exception):
         """After a failed run: the last run's image, progress, strip and settings again (ungreyed), and a
         message saying where this run failed."""
         failed_at = self.progress.value + 1
         (self.image.value, self.progress.max, self.progress.value, self.progress_label.value, self.strip.value,
-         self.settings_view.value) = shown
+         self.settings_view.value, self.code_view.value) = shown
         kept = "the previous run is still shown" if self.run is not None else "no image was made"
         self.message.show_error(f"the run failed at step {min(failed_at, steps)} of {steps}, so {kept}: "
                                 f"{error_text(error)}")

@@ -12,8 +12,8 @@ from deeper.sd.vae import decode_steps
 
 from .common import MessageLine, png_bytes, shows_errors
 
-SIDE = 256  # pixels: each picture's longer side on screen
-CHANNEL_SIDE = 96
+SIDE = 128  # pixels: each picture's longer side on screen (a projector's view holds a panel above it)
+CHANNEL_SIDE = 26  # the four channels together no wider than the picture they explain
 SLIDER_WIDTH = "420px"  # wide enough to drag step by step on a projector
 
 
@@ -41,12 +41,15 @@ class StepSlider(W.VBox):
                             (self.channels_image, "deeper-step-channels")]:
             widget.add_class(dom)
         self.slider.observe(self._on_step, names="value")
-        picture = lambda title, image: W.VBox([W.HTML(f"<b>{title}</b>"), image])  # noqa: E731
+        # flex-start: a picture keeps its own size instead of stretching to its title's width
+        picture = lambda title, image: W.VBox([W.HTML(f"<b>{title}</b>"), image],  # noqa: E731
+                                              layout=W.Layout(align_items="flex-start"))
         self.children = [
             W.HBox([self.play, self.slider, self.info]),
             W.HBox([picture("the latents, decoded", self.latents_image),
-                    picture("the predicted clean image", self.original_image)]),
-            picture("the latent channels", self.channels_image), self.message,
+                    picture("the predicted clean image", self.original_image),
+                    picture("the latent channels", self.channels_image)], layout=W.Layout(grid_gap="8px")),
+            self.message,
         ]
         if run is not None:
             self.show_run(run)
@@ -89,7 +92,7 @@ class StepSlider(W.VBox):
                   f"σ = {step.sigma:.3f}"),
             latents=png_bytes(thumbnail(latents, SIDE)), original=png_bytes(thumbnail(original, SIDE)),
             channels=png_bytes(labelled_grid(channel_tiles(step.latents[self.which]), side=CHANNEL_SIDE,
-                                             cols=[f"channel {c}" for c in range(step.latents.shape[1])])),
+                                             cols=[str(c) for c in range(step.latents.shape[1])])),
         )
 
     @shows_errors

@@ -11,7 +11,7 @@ from PIL import Image
 
 from deeper.sd import generate
 from sd_fixtures import tiny_parts
-from widgets.prompt_panel import PromptPanel
+from widgets.prompt_panel import IMAGE_SIDE, PromptPanel
 
 
 def png(data) -> Image.Image:
@@ -31,7 +31,7 @@ def test_generate_shows_the_image_the_backend_makes(panel):
     assert not panel.message.error
     expected = generate(tiny_parts(), "a red 7", steps=4, seed=3)
     shown = png(panel.image.value)
-    assert shown.size[0] >= 256
+    assert shown.size[0] >= IMAGE_SIDE
     assert np.array_equal(np.asarray(shown.resize((32, 32), Image.Resampling.NEAREST).convert("RGB")), np.asarray(expected))
     assert panel.progress.value == panel.progress.max == 4
     assert png(panel.strip.value).width > png(panel.strip.value).height
@@ -43,7 +43,8 @@ def test_settings_are_shown_as_a_dict_and_as_code(panel):
     panel.generate()
     assert panel.run.settings["negative_prompt"] == "blue" and panel.run.settings["scheduler"] == "DDIM"
     assert "&#x27;scheduler&#x27;: &#x27;DDIM&#x27;" in panel.settings_view.value
-    assert "generate(" in panel.settings_view.value and "load_parts(" in panel.settings_view.value
+    assert "generate(" in panel.code_view.value and "load_parts(" in panel.code_view.value
+    assert panel.code_box.selected_index is None  # one click away: the panel stays one view high
 
 
 def test_stop_ends_the_run_cleanly(panel):

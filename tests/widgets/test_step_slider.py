@@ -10,7 +10,7 @@ from deeper.images import grid_labels
 from deeper.sd import denoise, run
 from sd_fixtures import tiny_parts
 from widgets.prompt_panel import PromptPanel
-from widgets.step_slider import StepSlider
+from widgets.step_slider import CHANNEL_SIDE, StepSlider
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,10 @@ def test_shows_the_last_step_of_a_run(finished):
     slider = StepSlider(finished)
     assert slider.slider.max == slider.play.max == 5 and slider.slider.value == 5
     assert "step 6 of 6" in slider.info.value
-    assert Image.open(io.BytesIO(bytes(slider.channels_image.value))).width > 3 * 96
-    assert grid_labels(bytes(slider.channels_image.value))["cols"] == ["channel 0", "channel 1", "channel 2", "channel 3"]
+    channels = Image.open(io.BytesIO(bytes(slider.channels_image.value)))
+    picture = Image.open(io.BytesIO(bytes(slider.latents_image.value)))
+    assert 3 * CHANNEL_SIDE < channels.width <= picture.width  # no larger than the image they explain
+    assert grid_labels(bytes(slider.channels_image.value))["cols"] == ["0", "1", "2", "3"]
 
 
 def test_the_slider_shows_no_number_of_its_own_to_disagree_with_its_step_line(finished):
