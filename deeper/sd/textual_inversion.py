@@ -6,12 +6,13 @@ embedding, one vector, from a few pictures, with the UNet's own training loss (p
     generate(parts, "a <teal> 3 on a white background")    # the word now draws what it learned
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
+from . import text
 from .text_inside import encode_embeddings, position_embeddings, text_tower, token_embeddings, token_id
 from .vae import encode
 
@@ -33,12 +34,14 @@ def add_token(parts, token: str, like: str) -> int:
     with torch.no_grad():
         table = embedding_table(parts).weight
         table[new] = table[start]
+    known = getattr(parts, "known_words", None)
+    if known is not None:  # the model now knows the token's word(s): no "never saw" warning for it
+        parts.known_words = replace(known, words=known.words | set(text.prompt_words(token)))
     return new
 
 
 def ids_of(parts, captions: list[str]) -> torch.Tensor:
-    from .text import tokenize
-    return tokenize(parts.tokenizer, captions).input_ids.to(parts.text_encoder.device)
+    return text.tokenize(parts.tokenizer, captions).input_ids.to(parts.text_encoder.device)
 
 
 def text_states(parts, ids: torch.Tensor, new: int, vector: torch.Tensor) -> torch.Tensor:
