@@ -44,3 +44,10 @@ def test_inspector_state_was_saved_with_the_selected_pixel():
     html = " ".join(m["state"]["value"] for m in widget_states(nb, "HTMLModel"))
     (x_train, _), _, _ = load_mnist()
     assert "img[20][15]" in html and repr(x_train[0].tolist()[20 * 28 + 15]) in html
+
+
+def test_mnist_is_fetched_in_view_with_its_checksum():
+    from deeper.mnist import MNIST_MD5
+    out = text_output(executed(NB), "path").splitlines()
+    assert out[0].endswith(f"Path mnist.pkl.gz 17.1 MB, md5 {MNIST_MD5}")  # PosixPath, or WindowsPath
+    assert out[1] == "md5 as expected: True"
