@@ -4,10 +4,15 @@ Resumable: every phase (round 0 / stage 1, then one progressive round per halvin
 state under `--out`, so a run cut into calls shorter than ten minutes carries on where it
 stopped, and a finished phase is never trained again. The data are latents of the tiny SD's
 training images and their captions (`--data`, written by `deeper.papers.data`).
+
+Under `accelerate launch --num_processes N` each process draws its own `--batch-size` batches
+(the global batch is N times larger; gradients averaged, training.py); the main process times the
+plan, fits it to the deadline, writes the students and logs, and the others take its step counts.
 """
 
 import argparse
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ..paths import TINY_SD
+from ..processes import anyone, from_main, processes
 from ..sd.parts import load_parts
 from ..sd.text import encode_prompt
 from .ddim import Schedule
@@ -79,10 +85,14 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
         teacher_steps: int = 64, device: str | None = None, log=print, from_phase: str | None = None) -> bool:
     """Train `plan`'s phases in order under `out/plan/`; True when all are done. With `from_phase`,
     start there: the phase before it must be done (only its student is read)."""
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = join_processes(device) or ("cuda" if torch.cuda.is_available() else "cpu")
+    rank = processes()[0]
+    if rank:
+        log = lambda *a: None  # noqa: E731  (the main process logs)
     torch.backends.cuda.matmul.allow_tf32 = True  # TF32: its 10-bit mantissa is ample for the targets
     folder = Path(out) / plan
-    folder.mkdir(parents=True, exist_ok=True)
+    if not rank:
+        folder.mkdir(parents=True, exist_ok=True)
     parts = load_parts(model, device=device, dtype=torch.float32)
     parts.unet.requires_grad_(False)
     schedule = Schedule.from_scheduler(parts.scheduler)
@@ -96,8 +106,8 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
         k = [p.name for p in phases].index(from_phase)
         teacher = frozen(load_student(folder / phases[k - 1].name, device))
         previous_unet, phases = teacher.unet, phases[k:]
-    steps = _phase_steps(folder, plan, phases, seconds, parts, schedule, latents, embeddings, batch_size,
-                         guidance_scale, guidance_range)
+    steps = from_main(None if rank else _phase_steps(folder, plan, phases, seconds, parts, schedule, latents,
+                                                     embeddings, batch_size, guidance_scale, guidance_range))
     if plan == "guided":
         teacher_steps = 2 * PLANS[plan][1].n_student_steps
     per_step = None
@@ -107,12 +117,14 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
             teacher = frozen(load_student(phase_dir, device))
             previous_unet = teacher.unet
             continue
-        if time.time() > deadline:
+        if anyone(time.time() > deadline, device):
             return False
         if per_step and deadline < float("inf") and not (phase_dir / "state.pt").exists():
-            steps[phase.name] = _fitted_steps(folder, phases[k:], steps, per_step, deadline)
+            steps[phase.name] = from_main(None if rank else _fitted_steps(folder, phases[k:], steps, per_step,
+                                                                          deadline))
         log(f"{plan} {phase.name}: {steps[phase.name]} steps of {batch_size}")
-        phase_dir.mkdir(exist_ok=True)
+        if not rank:
+            phase_dir.mkdir(exist_ok=True)
         info = student_info(plan, phase, guidance_scale, guidance_range, teacher_steps)
         student = Student(student_unet(previous_unet, takes_guidance=plan == "guided"), schedule, info)
         loss = phase_loss(plan, phase, student, teacher, schedule, guidance_scale, guidance_range)
@@ -121,10 +133,25 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
                      phase_dir / "state.pt", deadline=deadline, log=log):
             return False
         per_step = (time.time() - start) / steps[phase.name]
-        save_student(student, phase_dir)
-        (phase_dir / "state.pt").unlink()
+        student.unet.half().float()  # the next teacher is the student as saved, in float16, on every process
+        if not rank:
+            save_student(student, phase_dir)
+            (phase_dir / "state.pt").unlink()
         teacher, previous_unet = frozen(student), student.unet
     return True
+
+
+def join_processes(device: str | None) -> str | None:
+    """Under `accelerate launch` (WORLD_SIZE > 1): join the other processes, draw batches unlike
+    theirs (the global seed offset by the process index), and return `device` or this process's
+    device (its own GPU; the CPU with ACCELERATE_USE_CPU=1). Outside it: `device` as given."""
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        return device
+    from accelerate import PartialState
+    from accelerate.utils import parse_flag_from_env
+    state = PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU") or device == "cpu")
+    torch.manual_seed(torch.initial_seed() + state.process_index)
+    return device or ("cpu" if state.device.type == "cpu" else str(state.device))  # torch.load knows no "cpu:0"
 
 
 def _fitted_steps(folder, remaining, steps, per_step, deadline, margin: float = 20.0) -> int:

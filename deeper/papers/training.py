@@ -3,12 +3,18 @@ clipping at 1, no EMA (the progressive-distillation paper's recipe), bf16 autoca
 
 State is saved every `save_every` steps and when a deadline passes, so a run cut into calls of
 under ten minutes picks up where it stopped.
+
+Under `accelerate launch` (several processes, deeper.papers.distill joins them) every process
+trains the same student on its own batches: the gradients are averaged after each backward, so
+the students stay identical; the processes stop together; only the main one saves and logs.
 """
 
 import time
 from pathlib import Path
 
 import torch
+
+from ..processes import anyone, average_gradients, processes, same_weights
 
 
 def save_state(path: Path, unet, optimizer, step: int) -> None:
@@ -25,6 +31,7 @@ def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path | None
     Returns True when all steps are done, False when `deadline` (a time.time()) stopped it first.
     """
     optimizer = torch.optim.Adam(unet.parameters(), lr=lr, fused=unet.device.type == "cuda")
+    main = processes()[0] == 0
     step = 0
     if state_path is not None and Path(state_path).exists():
         state = torch.load(state_path, map_location=unet.device, weights_only=True)
@@ -32,6 +39,7 @@ def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path | None
         optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
         log(f"  resumed at step {step}/{steps}")
+    same_weights(unet)
     first = step
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - (first + s) / steps))
     unet.train()
@@ -42,6 +50,7 @@ def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path | None
             loss = loss_fn(next(batches))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        average_gradients(unet)
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
         optimizer.step()
         schedule.step()
@@ -50,11 +59,13 @@ def train(unet, loss_fn, batches, steps: int, lr: float, state_path: Path | None
             history.append(loss.item())
         if step % 50 == 0 or running is None:
             running = loss.item() if running is None else 0.8 * running + 0.2 * loss.item()
-        if step % save_every == 0 or step == steps or time.time() > deadline:
-            if state_path is not None:
+        late = anyone(time.time() > deadline, unet.device)
+        if step % save_every == 0 or step == steps or late:
+            if state_path is not None and main:
                 save_state(state_path, unet, optimizer, step)
-            log(f"  step {step}/{steps}  loss {running:.4f}  {(time.time() - start) / (step - first):.3f} s/step")
-            if time.time() > deadline and step < steps:
+            if main:
+                log(f"  step {step}/{steps}  loss {running:.4f}  {(time.time() - start) / (step - first):.3f} s/step")
+            if late and step < steps:
                 return False
     unet.eval()
     return True

@@ -8,10 +8,20 @@ data/evaluator from the checkpoints; the text tower from the text stage where it
 and evaluator are independent and may run at the same time in separate processes. From scratch:
 `--stages clip,vae,evaluator,unet,export`, then `--stages text,export`.
 
-Runs on one CPU, one GPU or, under `accelerate launch`, several GPUs. Every step draws its batch
-and noise from a generator seeded by (seed, stage, step, process), so a stage stopped at its
-deadline (`--minutes`, for machines that allow ten minutes a command) and resumed later sees
-the very batches an unbroken run would have seen.
+Runs on one CPU, one GPU or, under `accelerate launch`, several processes (GPUs, or CPUs through
+gloo). Every step draws its batch and noise from a generator seeded by (seed, stage, step, shard),
+so a stage stopped at its deadline (`--minutes`, for machines that allow ten minutes a command) and
+resumed later sees the very batches an unbroken run would have seen.
+
+Batches under several processes: a stage's `batch` is per process. Each step's global batch is
+`batch x accumulate x processes` examples in shards of `batch`; process p draws shards
+p*accumulate ... (p+1)*accumulate - 1, each from its own generator (so processes see different
+examples), and the gradients are averaged. One process with `--steps stage.accumulate=N` draws the
+same N shards, so its weights equal an N-process run's (tests/test_multiprocess_training.py). Only
+the main process writes checkpoints, logs and the export; --fit's step count is the main
+process's, broadcast.
+
+    ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 -m deeper.tinysd.train ...  # CPUs
 
     python -m deeper.tinysd.train --stages clip,vae,evaluator,unet,export
     python -m deeper.tinysd.train --stages clip --subset 512 --steps clip=20 --quiet   # a smoke test
@@ -32,6 +42,7 @@ from safetensors.torch import load_file, save_file
 
 from ..mnist import load_mnist
 from ..paths import DATA, REPO
+from ..processes import average_gradients, same_weights
 from .captions import COLOURS
 from .clip import clip_loss, save_clip_extras
 from .dataset import STYLES, CaptionedDigits, pad, tokenize
@@ -72,9 +83,16 @@ class Run:
     def print(self, *a):
         self.acc.print(*a, flush=True)
 
-    def generator(self, stage: str, step: int) -> torch.Generator:
-        """This step's generator for batches and noise; the global RNGs (dropout) are reseeded too."""
-        seq = np.random.SeedSequence([self.args.seed, STAGES.index(stage), step, self.acc.process_index])
+    def out_of_time(self) -> bool:
+        """Past the deadline on any process: every process takes the same decision (one that stopped
+        alone would leave the others waiting for it in the next gradient average)."""
+        late = torch.tensor(float(time.time() > self.deadline), device=self.acc.device)
+        return bool(self.acc.reduce(late, "sum").item())
+
+    def generator(self, stage: str, step: int, shard: int = 0) -> torch.Generator:
+        """The generator for batches and noise of one shard of this step's global batch (shard =
+        process index unless a stage accumulates); the global RNGs (dropout) are reseeded too."""
+        seq = np.random.SeedSequence([self.args.seed, STAGES.index(stage), step, shard])
         mine, modules = (int(s) for s in seq.generate_state(2))
         torch.manual_seed(modules)
         return torch.Generator(self.acc.device).manual_seed(mine)
@@ -125,14 +143,19 @@ class Run:
             if (folder / "ema.safetensors").is_file():
                 saved = load_file(folder / "ema.safetensors")
                 ema = [saved[n].float() for n, _ in model.named_parameters()]  # it may travel as float16
+        same_weights(model)  # as DDP would; set_seed makes them the same already
         opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01,
                                 fused=acc.device.type == "cuda")
-        model, opt = acc.prepare(model, opt)
+        # no DDP wrapper (it syncs only what goes through forward; the losses call vae.encode and
+        # clip.get_text_features): the gradients are averaged by hand, after each step's backward
+        model, opt = acc.prepare_model(model, evaluation_mode=True), acc.prepare_optimizer(opt)
         ema = None if ema is None else [e.to(acc.device) for e in ema]
         warm_from = 0
         if state["step"]:
             if (folder / "optimizer.pt").is_file():
-                opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location=acc.device))
+                # on the CPU first: torch.load knows no "cpu:0" (a CPU process's device under a launch);
+                # load_state_dict moves the moments to the parameters' device
+                opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu"))
             else:  # resumed without optimizer moments (they are the bulkiest file): warm up again
                 warm_from = state["step"]
         start, t0 = state["step"], time.time()
@@ -140,9 +163,12 @@ class Run:
         losses = torch.zeros(max(planned - start, 0), device=acc.device)  # filled in place: no per-step objects
         refit = self.args.fit and not start and self.deadline < float("inf")
         mark = (start, t0)
+        accumulate = plan.get("accumulate", 1)
+        shards = range(acc.process_index * accumulate, (acc.process_index + 1) * accumulate)
         model.train()
         bar = range(start, planned)
-        if not self.quiet:  # imported only here: --quiet runs need no fastprogress (or its fasthtml)
+        show_bar = not self.quiet and acc.is_main_process
+        if show_bar:  # imported only here: --quiet runs need no fastprogress (or its fasthtml)
             from fastprogress.fastprogress import progress_bar
             bar = progress_bar(bar, leave=False)
         step = start
@@ -150,8 +176,7 @@ class Run:
             if step >= plan["steps"] or step - start == self.args.chunk:
                 break
             if (step - start) % 25 == 0 and step > start:
-                late = torch.tensor(float(time.time() > self.deadline), device=acc.device)
-                if acc.reduce(late, "sum").item():
+                if self.out_of_time():
                     break
                 # Re-fit the plan to the deadline every 250 steps, at the pace of the last 250
                 # (the first steps are slow while kernels are chosen; a pace may drift).
@@ -164,24 +189,30 @@ class Run:
             decay = 0.55 + 0.45 * np.cos(np.pi * min(1.0, step / plan["steps"]))  # cosine from 1 to 0.1
             for group in opt.param_groups:
                 group["lr"] = float(plan["lr"] * min(1.0, progress) * decay)
-            loss = loss_of(model, self.generator(stage, step))
-            acc.backward(loss)
+            loss = 0.0
+            for shard in shards:  # gradients summed over this process's shards, then averaged over processes
+                part = loss_of(model, self.generator(stage, step, shard)) / accumulate
+                acc.backward(part)
+                loss = loss + part.detach()
+            average_gradients(model)
             acc.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
             if ema is not None:
                 torch._foreach_lerp_(ema, [p.detach() for p in model.parameters()], 1 - ema_decay)
             losses[step - start] = loss.detach()  # read back only when logged: a read waits for the GPU
-            if (step + 1) % self.args.log_every == 0:
-                recent = losses[max(0, step + 1 - start - self.args.log_every): step + 1 - start].mean().item()
+            if (step + 1) % self.args.log_every == 0:  # the global batch's loss, averaged over processes
+                recent = losses[max(0, step + 1 - start - self.args.log_every): step + 1 - start].mean()
+                recent = acc.reduce(recent, "mean").item()
                 self.print(f"{stage} step {step + 1}/{plan['steps']} loss {recent:.4f} ({time.time() - t0:.0f}s)")
-                if not self.quiet:
+                if show_bar:
                     bar.comment = f"loss {recent:.4f}"
         else:
             step = plan["steps"]
         step = min(step, plan["steps"])
         state.update(step=step, done=step >= plan["steps"], steps=plan["steps"], batch=plan["batch"],
-                     seconds=state.get("seconds", 0) + time.time() - t0, **(record or {}))
+                     processes=acc.num_processes, seconds=state.get("seconds", 0) + time.time() - t0,
+                     **(record or {}))
         acc.wait_for_everyone()
         if acc.is_main_process:
             folder.mkdir(parents=True, exist_ok=True)
@@ -193,7 +224,7 @@ class Run:
                 save_file({n: e.float().contiguous().cpu() for n, e in zip(names, ema)}, folder / "ema.safetensors")
             torch.save(opt.state_dict(), folder / "optimizer.pt")
             self.save_state(stage, state)
-        state["losses"] = losses[: step - start].tolist()
+        state["losses"] = acc.reduce(losses[: step - start], "mean").tolist()
         state["model"] = acc.unwrap_model(model)
         state["ema"] = ema
         return state
@@ -294,7 +325,8 @@ def stage_vae(run: Run) -> dict:
         rows = torch.arange(len(test), device=run.acc.device)
         state["metrics"] = {
             "test_psnr_db": float(np.mean([psnr(vae, test.images(r)) for r in rows.split(1000)])),
-            "scaling_factor": scaling_factor(vae, ds.images(rows[:4096] % len(ds)))}
+            # samples from the generator of the step after the last: the global one's state depends on the shards
+            "scaling_factor": scaling_factor(vae, ds.images(rows[:4096] % len(ds)), run.generator("vae", state["step"]))}
         run.save_state("vae", state)
     return state
 
@@ -388,7 +420,8 @@ def stage_text(run: Run) -> dict:
     from ..sd.parts import load_parts
     from .reading import build_pool, reading_loss
     t0 = time.time()
-    parts = load_parts(run.args.teacher, device=str(run.acc.device), dtype=torch.float32, progress=False)
+    device = "cpu" if run.acc.device.type == "cpu" else str(run.acc.device)  # "cpu:0" under a launch
+    parts = load_parts(run.args.teacher, device=device, dtype=torch.float32, progress=False)
     for part in (parts.text_encoder, parts.unet, parts.vae):
         part.eval().requires_grad_(False)
     parts.vae.disable_slicing()  # load_parts slices on a GPU (one image at a time): 400,000 would take minutes
@@ -440,8 +473,8 @@ def stage_export(run: Run) -> dict:
         text.load_state_dict(load_file(run.stage_dir("text") / "model.safetensors"))
     unet = new_unet()
     unet.load_state_dict(load_file(run.stage_dir("unet") / "ema.safetensors"))
-    save_model_folder(out / "tiny-sd", run.tokenizer(), text.cpu(), vae.cpu(), unet,
-                      new_scheduler())
+    with tempfile.TemporaryDirectory() as folder:  # a fresh tokenizer: one that has tokenized saves its truncation
+        save_model_folder(out / "tiny-sd", new_tokenizer(folder), text.cpu(), vae.cpu(), unet, new_scheduler())
     clip = new_clip()
     clip.load_state_dict(load_file(run.stage_dir("clip") / "model.safetensors"))
     save_clip_extras(clip, out / "tiny-clip")
@@ -526,11 +559,12 @@ def main(argv=None) -> dict:
         if stage != "export" and run.state(stage)["done"]:
             run.print(f"{stage}: done already ({run.stage_dir(stage)})")
             continue
-        if time.time() > run.deadline:
+        if run.out_of_time():
             run.print(f"{stage}: not started, out of time")
             break
         set_seed(args.seed + STAGES.index(stage))  # the model's initial weights, whatever ran before
         results[stage] = globals()[f"stage_{stage}"](run)
+        run.acc.wait_for_everyone()  # the next stage may read what the main process just wrote
         if stage != "export":
             s = results[stage]
             run.print(f"{stage}: step {s['step']}/{s['steps']}, {'done' if s['done'] else 'paused'}, "

@@ -33,6 +33,6 @@ def psnr(vae, images: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def scaling_factor(vae, images: torch.Tensor) -> float:
+def scaling_factor(vae, images: torch.Tensor, generator: torch.Generator | None = None) -> float:
     """1 / std of latent samples, as SD's factor was measured."""
-    return 1 / vae.encode(images * 2 - 1).latent_dist.sample().std().item()
+    return 1 / vae.encode(images * 2 - 1).latent_dist.sample(generator).std().item()
