@@ -15,15 +15,16 @@ def input_embeddings_solution(text_encoder, ids):
 
 
 def input_embeddings_cases():
-    tokenizer, encoder = tiny_parts().tokenizer, tiny_parts().text_encoder
+    tokenizer = tiny_parts().tokenizer
     prompts = [["a red 7 on a white background"], ["a blue 3", "seven in green ink on black paper"]]
-    return [Case(f"input_embeddings(text_encoder, ids) for {p}", encoder,
+    return [Case(f"input_embeddings(text_encoder, ids) for {p}",
                  tokenizer(p, padding="max_length", max_length=77, return_tensors="pt").input_ids) for p in prompts]
 
 
-def run_input_embeddings(fn, text_encoder, ids):
+def run_input_embeddings(fn, ids):
+    """The tiny SD's text encoder is handed over here, not copied with the case's inputs."""
     with torch.no_grad():
-        return fn(text_encoder, ids)
+        return fn(tiny_parts().text_encoder, ids)
 
 
 def _tokens_only(text_encoder, ids):
