@@ -166,3 +166,37 @@ def test_imagic_explorer_moves_along_eta(page, lab):
     _changed(page, ".deeper-imagic-output", "src", edit_before)
     _changed(page, ".deeper-imagic-curves", "src", curves_before)  # the marker on the curves moves with η
     screenshot(widget, "imagic_explorer")
+
+
+def test_attention_explorer_follows_the_word_and_the_step(page, lab):
+    open_and_run(page, lab, "14_sd_text_and_attention.ipynb")
+    wait_for_idle(page)
+    assert not cell_errors(page)
+    widget = page.locator(".deeper-attention-map").locator("xpath=../../..")
+    widget.scroll_into_view_if_needed()
+    _shows(page, "step 30 of 30 · word “red”")
+    map_before = page.locator(".deeper-attention-map").get_attribute("src")
+
+    # Another word from the list: its map replaces the first.
+    page.locator(".deeper-attention-word select").select_option(label="background")
+    _shows(page, "step 30 of 30 · word “background”")
+    _changed(page, ".deeper-attention-map", "src", map_before)
+
+    # Back to the first step with the slider's keyboard handle: the map and the predicted image change.
+    map_before = page.locator(".deeper-attention-map").get_attribute("src")
+    original_before = page.locator(".deeper-attention-original").get_attribute("src")
+    _focus_slider(page, ".deeper-attention-step")
+    page.keyboard.press("Home")
+    _shows(page, "step 1 of 30 · word “background”")
+    _changed(page, ".deeper-attention-map", "src", map_before)
+    _changed(page, ".deeper-attention-original", "src", original_before)
+
+    # A prompt over CLIP's 77 positions is a message in the widget, and the pictures stay.
+    map_before = page.locator(".deeper-attention-map").get_attribute("src")
+    prompt = page.locator(".deeper-attention-prompt input")
+    prompt.fill(" ".join(["red"] * 80))
+    prompt.press("Enter")
+    page.wait_for_selector(".deeper-error")
+    assert "prompt is 80 tokens" in page.locator(".deeper-error").first.inner_text()
+    assert page.locator(".deeper-attention-map").get_attribute("src") == map_before
+    screenshot(widget, "attention_explorer")
