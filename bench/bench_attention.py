@@ -20,8 +20,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--model", default="tiny-sd", help="a model folder or hub id (default: the shipped tiny SD)")
     args = p.parse_args()
-    parts = load_parts(device="cpu", progress=False)
+    parts = load_parts(args.model, device="cpu", progress=False)
     contenders = {"plain run": lambda: run(parts, PROMPT, steps=args.steps, seed=SEED),
                   "run recording cross-attention": lambda: attention_run(parts, PROMPT, steps=args.steps, seed=SEED)}
     for fn in contenders.values():
