@@ -13,6 +13,7 @@ statistics are the main process's, from its shards only."""
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -68,10 +69,11 @@ def runs(tmp_path_factory):
         stop()
         torch.set_num_threads(threads)
     log, _ = two.communicate(timeout=600)
-    seconds = time.time() - start
+    seconds, cpu = time.time() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     assert two.returncode == 0, log[-3000:]
-    print(f"two processes and the one-process reference: {seconds:.0f} s")
     reports = [json.loads((out / f"report-{r}.json").read_text()) for r in (0, 1)]
+    print(f"two processes beside the one-process reference: {seconds:.0f} s, the launch's CPU time "
+          f"{cpu.ru_utime + cpu.ru_stime:.0f} s; main process's parts: {reports[0]['seconds']}")
     return dict(out=out, runs=out / "runs", one=one, seen=seen, log=log, reports=reports)
 
 

@@ -80,20 +80,28 @@ def watch_writes(folder: Path, writes: list) -> None:
 
 def main(out: Path):
     import shutil
+    import time
     import torch
     from accelerate import PartialState
     torch.set_num_threads(1)
     state = PartialState(cpu=True)
-    runs, report = out / "runs", {"seen": {}, "writes": [], "students": {}, "distill_batches": {}}
+    runs, report = out / "runs", {"seen": {}, "writes": [], "students": {}, "distill_batches": {}, "seconds": {}}
+    clock = [time.time()]
+
+    def lap(name):  # wall seconds of each part, for the test's report
+        report["seconds"][name] = round(time.time() - clock[0], 1)
+        clock[0] = time.time()
     label = ["whole/"]
     record_rows(report["seen"], lambda: label[0])
     watch_writes(runs, report["writes"])
     from deeper.papers import distill
     from deeper.tinysd import train
+    lap("imports")
 
     # 1. every stage and the export, unbroken
     ckpt = lambda name: ["--checkpoints", str(runs / name), "--data", str(runs / f"{name}-data")]  # noqa: E731
     train.main([*ckpt("whole"), *TINY, "--stages", "clip,vae,evaluator,unet,export"])
+    lap("stages and export")
     # 2. the unet again, stopped after 2 steps and resumed, from the same clip and vae; its second
     #    half shows the progress bar
     if state.is_main_process:
@@ -103,9 +111,11 @@ def main(out: Path):
     label[0] = "parts/"
     train.main([*ckpt("parts"), *TINY, "--stages", "unet", "--chunk", "2"])
     train.main([*ckpt("parts"), *[a for a in TINY if a != "--quiet"], "--stages", "unet"])
+    lap("unet stopped and resumed")
     # 3. the text stage, from the shipped model folder
     label[0] = "text/"
     train.main([*ckpt("text"), *TEXT])
+    lap("text stage")
 
     # 4. both distillation plans on a random tiny model: a step or two per phase
     batches = distill.batches
@@ -126,6 +136,7 @@ def main(out: Path):
     for plan in ("progressive", "guided"):
         distill.run(plan, runs / "papers", out / "inputs" / "data.pt", out / "inputs" / "model", seconds=0.5,
                     batch_size=2, log=print)
+        lap(f"distillation, {plan}")
     state.wait_for_everyone()
     (out / f"report-{state.process_index}.json").write_text(json.dumps(report))
 
