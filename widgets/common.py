@@ -11,6 +11,8 @@ from PIL import Image
 
 from deeper.images import LabelledGrid
 
+SLIDER_WIDTH = "420px"  # a slider wide enough to drag one value at a time on a projector
+
 
 def png_bytes(image) -> bytes:
     """PNG bytes for an `Image.value`: from a labelled grid (its labels kept in the PNG), a PIL image, or

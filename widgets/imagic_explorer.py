@@ -13,7 +13,7 @@ from deeper.papers.imagic import Imagic, ImagicSettings, input_image, sweep
 from deeper.tinysd.captions import COLOURS
 from deeper.tinysd.dataset import PALETTE_RGB, pad, render
 
-from .common import MessageLine, figure_png, guarded, png_bytes, shows_errors
+from .common import SLIDER_WIDTH, MessageLine, figure_png, guarded, png_bytes, shows_errors
 
 SIDE = 160
 PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px"}  # fixed, so that a long caption cannot stretch one picture
@@ -62,9 +62,11 @@ class ImagicExplorer(W.VBox):
         self.prompt = W.Text(description="target", layout=W.Layout(width="420px"))
         self.fit_button = W.Button(description="Fit (stages A and B)", button_style="primary")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="fitting")
-        self.eta = W.SelectionSlider(options=self.etas, value=self.etas[0], description="η", continuous_update=True)
-        self.input_image, self.edit_image = W.Image(format="png", layout=PICTURE), W.Image(format="png", layout=PICTURE)
-        self.curves = W.Image(format="png", layout={"max_width": "100%"})  # its own size: text not scaled down
+        self.eta = W.SelectionSlider(options=self.etas, value=self.etas[0], description="η", continuous_update=True,
+                                     layout=W.Layout(width=SLIDER_WIDTH))  # wide enough to drag one η at a time
+        self.input_image, self.edit_image = (W.Image(format="png", layout={**PICTURE, "flex": "0 0 auto"}),
+                                            W.Image(format="png", layout={**PICTURE, "flex": "0 0 auto"}))
+        self.curves = W.Image(format="png", layout={"max_width": "calc(100% - 4px)"})  # its own size (text not scaled down) where there is room; 4 px: its margins
         self.edit_caption = W.HTML()
         self.message = MessageLine()
         for widget, dom in [(self.index, "deeper-imagic-index"), (self.edit, "deeper-imagic-edit"),
@@ -73,12 +75,17 @@ class ImagicExplorer(W.VBox):
                             (self.input_image, "deeper-imagic-input"), (self.edit_image, "deeper-imagic-output"),
                             (self.curves, "deeper-imagic-curves")]:
             widget.add_class(dom)
-        column = lambda title, image, caption=None: W.VBox([W.HTML(f"<b>{title}</b>"), image] + ([caption] if caption else []))  # noqa: E731
+        # flex-start and visible overflow: each picture at its own size, and no sideways scrollbar of a
+        # few pixels where an image's margin meets its column's edge; when the row is short of room the
+        # caption wraps and the curves give way, the pictures keep their size
+        column = lambda title, image, caption=None, flex="0 0 auto": W.VBox(  # noqa: E731
+            [W.HTML(f"<b>{title}</b>"), image] + ([caption] if caption else []),
+            layout=W.Layout(align_items="flex-start", overflow="visible", flex=flex, min_width="0"))
         self.children = [
             W.HBox([self.index, self.ink, self.background]), W.HBox([self.edit, self.value]), self.prompt,
             W.HBox([self.fit_button, self.progress]), self.eta,
-            W.HBox([column("input", self.input_image), column("edit at η", self.edit_image, self.edit_caption),
-                    column("along η", self.curves)]),
+            W.HBox([column("input", self.input_image), column("edit at η", self.edit_image, self.edit_caption, flex="0 1 auto"),
+                    column("along η", self.curves, flex="0 1 auto")]),
             self.message,
         ]
         for control in (self.index, self.ink, self.background):

@@ -10,11 +10,10 @@ import ipywidgets as W
 from deeper.images import channel_tiles, labelled_grid, thumbnail
 from deeper.sd.vae import decode_steps
 
-from .common import MessageLine, png_bytes, shows_errors
+from .common import SLIDER_WIDTH, MessageLine, png_bytes, shows_errors
 
 SIDE = 128  # pixels: each picture's longer side on screen (a projector's view holds a panel above it)
 CHANNEL_SIDE = 26  # the four channels together no wider than the picture they explain
-SLIDER_WIDTH = "420px"  # wide enough to drag step by step on a projector
 
 
 class StepSlider(W.VBox):
