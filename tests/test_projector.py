@@ -17,6 +17,7 @@ WIDGETS = {
     "01_mnist_lists_and_generators.ipynb": [".deeper-expression"],
     "04_random_numbers.ipynb": [".deeper-state"],
     "10_sd_pipeline.ipynb": [".deeper-generate", ".deeper-step"],
+    "14_sd_text_and_attention.ipynb": [".deeper-attention-step"],
     "20_progressive_distillation.ipynb": [".deeper-student-image"],
     "22_imagic.ipynb": [".deeper-eta"],
 }

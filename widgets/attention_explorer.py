@@ -8,10 +8,9 @@ from deeper.images import thumbnail
 from deeper.sd.attention import attention_run, attention_overlay, prompt_words
 from deeper.sd.vae import decode_steps
 
-from .common import MessageLine, guarded, png_bytes, shows_errors
+from .common import SLIDER_WIDTH, MessageLine, guarded, png_bytes, shows_errors
 
 SIDE = 256
-SLIDER_WIDTH = "420px"
 
 
 class AttentionExplorer(W.VBox):
