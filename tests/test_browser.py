@@ -5,7 +5,7 @@ docs/ for the README)."""
 
 import pytest
 
-from browser import browser, cell_errors, lab, open_and_run, page, screenshot, wait_for_idle  # noqa: F401 (fixtures)
+from browser import cell_errors, open_and_run, screenshot, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

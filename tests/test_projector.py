@@ -6,7 +6,7 @@ Screenshots land in tests/output/screenshots/projector-*.png and laptop-*.png.""
 
 import pytest
 
-from browser import browser, cell_errors, lab, open_and_run, screenshot, wait_for_idle  # noqa: F401 (fixtures)
+from browser import cell_errors, open_and_run, screenshot, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

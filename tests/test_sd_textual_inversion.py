@@ -31,13 +31,16 @@ def test_only_the_new_row_is_learned(parts):
     new = add_token(parts, "<teal>", like="blue")
     before = embedding_table(parts).weight.detach().clone()
     unet_before = [p.detach().clone() for p in parts.unet.parameters()]
+    trainable_before = [p.requires_grad for m in (parts.text_encoder, parts.unet) for p in m.parameters()]
     images = torch.rand(4, 3, 32, 32)
     learned = learn_embedding(parts, "<teal>", images, ["a <teal> 3 on a white background"] * 4, steps=3, batch_size=2)
     after = embedding_table(parts).weight
     changed = (after != before).any(1).nonzero().flatten().tolist()
     assert changed == [new] and torch.equal(after[new], learned.vector)
     assert all(torch.equal(a, b) for a, b in zip(unet_before, parts.unet.parameters()))
-    assert len(learned.losses) == 3 and all(p.requires_grad for p in parts.unet.parameters())
+    assert len(learned.losses) == 3
+    # each part's parameters are left as trainable or frozen as they were found
+    assert [p.requires_grad for m in (parts.text_encoder, parts.unet) for p in m.parameters()] == trainable_before
 
 
 def test_bad_input_is_named(parts):

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import browser, page  # noqa: F401 (fixtures)
+# the browser fixtures come from tests/conftest.py
 from notebooks import REPO, notebook_names, widget_states
 from tools import nbtools
 
