@@ -131,6 +131,14 @@ def open_and_run(page, lab: Lab, notebook: str, **parameters):
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
+def run_all(page, lab: Lab, notebook: str, timeout_ms: int = 300_000, **parameters):
+    """Open the notebook, run all its cells, wait for them to finish, and check none failed."""
+    open_and_run(page, lab, notebook, **parameters)
+    wait_for_idle(page, timeout_ms=timeout_ms)
+    errors = cell_errors(page)
+    assert not errors, f"{notebook}: cells failed in JupyterLab: {errors[:5]}"
+
+
 def wait_for_idle(page, timeout_ms: int = 300_000):
     """Wait until every cell has run: no cell shows the `[*]` prompt and the kernel is idle."""
     page.wait_for_function(

@@ -5,7 +5,7 @@ docs/ for the README)."""
 
 import pytest
 
-from browser import cell_errors, open_and_run, screenshot, wait_for_idle
+from browser import run_all, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,9 +17,7 @@ def _focus_slider(page, selector: str):
 
 
 def test_matrix_inspector_responds_in_jupyterlab(page, lab):
-    open_and_run(page, lab, "01_mnist_lists_and_generators.ipynb")
-    wait_for_idle(page)
-    assert not cell_errors(page)
+    run_all(page, lab, "01_mnist_lists_and_generators.ipynb")
     inspector = page.locator(".deeper-expression").locator("xpath=..")
     expression = page.locator(".deeper-expression")
     expression.scroll_into_view_if_needed()
@@ -46,9 +44,7 @@ def test_matrix_inspector_responds_in_jupyterlab(page, lab):
 
 
 def test_rng_visualiser_draws_and_forks_in_jupyterlab(page, lab):
-    open_and_run(page, lab, "04_random_numbers.ipynb")
-    wait_for_idle(page)
-    assert not cell_errors(page)
+    run_all(page, lab, "04_random_numbers.ipynb")
     state = page.locator(".deeper-state")
     state.scroll_into_view_if_needed()
     before = state.inner_text()
@@ -79,9 +75,7 @@ def _changed(page, selector: str, attribute: str, before: str, timeout_ms: int =
 
 
 def test_prompt_panel_generates_and_step_slider_scrubs(page, lab):
-    open_and_run(page, lab, "10_sd_pipeline.ipynb")
-    wait_for_idle(page)
-    assert not cell_errors(page)
+    run_all(page, lab, "10_sd_pipeline.ipynb")
     panel = page.locator(".deeper-generate").locator("xpath=../..")
     panel.scroll_into_view_if_needed()
     image_before = page.locator(".deeper-image").get_attribute("src")
@@ -127,9 +121,7 @@ def _shows(page, text: str, timeout_ms: int = 120_000):
 
 
 def test_side_by_side_follows_the_steps_slider(page, lab):
-    open_and_run(page, lab, "20_progressive_distillation.ipynb")
-    wait_for_idle(page)
-    assert not cell_errors(page)
+    run_all(page, lab, "20_progressive_distillation.ipynb")
     widget = page.locator(".deeper-student-image").locator("xpath=../../..")
     assert page.locator(".deeper-error").count() == 0
     _shows(page, "progressive student · 4 steps")
@@ -152,9 +144,7 @@ def test_side_by_side_follows_the_steps_slider(page, lab):
 def test_imagic_explorer_moves_along_eta(page, lab):
     # The notebook's own settings for the one fit the explorer shows (CI's short stages leave e_opt
     # too close to e_tgt for the curves to mean anything), and no table of further fits.
-    open_and_run(page, lab, "22_imagic.ipynb", CI=False, IMAGES=0, SEEDS=2)
-    wait_for_idle(page, timeout_ms=900_000)
-    assert not cell_errors(page)
+    run_all(page, lab, "22_imagic.ipynb", CI=False, IMAGES=0, SEEDS=2, timeout_ms=900_000)
     widget = page.locator(".deeper-eta").locator("xpath=..")
     _shows(page, "η = 1 · target read in")
     edit_before = page.locator(".deeper-imagic-output").get_attribute("src")
@@ -169,9 +159,7 @@ def test_imagic_explorer_moves_along_eta(page, lab):
 
 
 def test_attention_explorer_follows_the_word_and_the_step(page, lab):
-    open_and_run(page, lab, "14_sd_text_and_attention.ipynb")
-    wait_for_idle(page)
-    assert not cell_errors(page)
+    run_all(page, lab, "14_sd_text_and_attention.ipynb")
     widget = page.locator(".deeper-attention-map").locator("xpath=../../..")
     widget.scroll_into_view_if_needed()
     _shows(page, "step 30 of 30 · word “red”")

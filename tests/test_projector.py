@@ -6,7 +6,7 @@ Screenshots land in tests/output/screenshots/projector-*.png and laptop-*.png.""
 
 import pytest
 
-from browser import cell_errors, open_and_run, screenshot, wait_for_idle
+from browser import run_all, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,7 +44,7 @@ OVERFLOWS = """(root) => {
 def widget_root(page, selector: str):
     """The outermost widget element around `selector`: what its cell's output shows."""
     inner = page.locator(selector).first
-    inner.scroll_into_view_if_needed()
+    inner.scroll_into_view_if_needed()  # JupyterLab lays out only the cells in view
     return inner.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-OutputArea-output ')][1]")
 
 
@@ -61,16 +61,13 @@ def page(browser):
 
 @pytest.mark.parametrize("notebook", list(WIDGETS))
 def test_widgets_fit_their_cells(page, lab, notebook):
-    open_and_run(page, lab, notebook)
-    wait_for_idle(page, timeout_ms=600_000)
-    assert not cell_errors(page)
+    run_all(page, lab, notebook, timeout_ms=600_000)
     problems = []
     for name, size in SCREENS.items():
         page.set_viewport_size(size)
         for selector in WIDGETS[notebook]:
             page.wait_for_selector(selector)
             area = widget_root(page, selector)
-            area.scroll_into_view_if_needed()
             page.wait_for_timeout(300)  # let images laid out after scrolling settle
             screenshot(area, f"{name}-{notebook.split('_')[0]}-{selector.strip('.').removeprefix('deeper-')}")
             problems += [f"{name}, {selector}: {p}" for p in area.evaluate(OVERFLOWS)]

@@ -16,7 +16,8 @@ from deeper.tinysd.dataset import PALETTE_RGB, pad, render
 from .common import SLIDER_WIDTH, MessageLine, figure_png, guarded, png_bytes, shows_errors
 
 SIDE = 160
-PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px"}  # fixed, so that a long caption cannot stretch one picture
+# fixed, and never shrunk, so that neither a long caption nor a short row changes a picture's size
+PICTURE = {"width": f"{SIDE}px", "height": f"{SIDE}px", "flex": "0 0 auto"}
 STYLE_VALUES = {"thickness": ["thick"], "slant": ["slanted"]}
 
 
@@ -64,8 +65,7 @@ class ImagicExplorer(W.VBox):
         self.progress = W.IntProgress(value=0, min=0, max=1, description="fitting")
         self.eta = W.SelectionSlider(options=self.etas, value=self.etas[0], description="η", continuous_update=True,
                                      layout=W.Layout(width=SLIDER_WIDTH))  # wide enough to drag one η at a time
-        self.input_image, self.edit_image = (W.Image(format="png", layout={**PICTURE, "flex": "0 0 auto"}),
-                                            W.Image(format="png", layout={**PICTURE, "flex": "0 0 auto"}))
+        self.input_image, self.edit_image = W.Image(format="png", layout=PICTURE), W.Image(format="png", layout=PICTURE)
         self.curves = W.Image(format="png", layout={"max_width": "calc(100% - 4px)"})  # its own size (text not scaled down) where there is room; 4 px: its margins
         self.edit_caption = W.HTML()
         self.message = MessageLine()
