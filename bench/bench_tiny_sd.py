@@ -169,12 +169,13 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 4.0, 5.0, 6.0, 7.0)):
 
 
 def reading_rows(pipe, evaluator, n, templates=True):
-    """All-three accuracy on each held-out set (deeper.tinysd.held_out), n prompts each, with the
-    images whose ink and background came out swapped counted apart; then each template alone."""
+    """All-three accuracy on each held-out set (deeper.tinysd.held_out: the test sets, then the
+    validation sets), n prompts each, with the images whose ink and background came out swapped
+    counted apart; then each template alone."""
     from deeper.tinysd.captions import COLOURS
-    from deeper.tinysd.held_out import HELD_OUT_SETS, held_out_set
+    from deeper.tinysd.held_out import HELD_OUT_SETS, VALIDATION_SETS, held_out_set
     rows = []
-    for name, set_templates in HELD_OUT_SETS.items():
+    for name, set_templates in (HELD_OUT_SETS | VALIDATION_SETS).items():
         pairs = held_out_set(name, n, seed=4321)
         prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
         images = generate(pipe, prompts)

@@ -8,7 +8,7 @@ import pytest
 from deeper.tinysd.captions import COLOURS, WORDS, PromptSpec, TRAIN_TEMPLATES, fill, spec_of
 from deeper.tinysd.grammar import (COLOUR_WORDS, canonical_caption, caption, lexicon, nonce_words, split_words,
                                    tidy)
-from deeper.tinysd.held_out import (HELD_OUT_ROLE_WORDS, HELD_OUT_SETS, HELD_OUT_STRUCTURES, held_out_set,
+from deeper.tinysd.held_out import (HELD_OUT_ROLE_WORDS, HELD_OUT_SETS, HELD_OUT_STRUCTURES, VALIDATION_SETS, held_out_set,
                                     is_held_out)
 
 
@@ -54,13 +54,13 @@ def test_captions_are_reproducible_and_varied(sample):
 
 def test_no_caption_is_shaped_like_a_held_out_prompt(sample):
     assert not any(is_held_out(t) for t in sample[1])
-    for name in HELD_OUT_SETS:
+    for name in HELD_OUT_SETS | VALIDATION_SETS:
         assert all(is_held_out(p) for p, _ in held_out_set(name, 60, seed=2))
     assert not is_held_out("a red 7 on a blue background")  # the check can say no
 
 
 def test_held_out_sets_are_reproducible_and_state_everything():
-    for name in HELD_OUT_SETS:
+    for name in HELD_OUT_SETS | VALIDATION_SETS:
         pairs = held_out_set(name, 100, seed=5)
         assert pairs == held_out_set(name, 100, seed=5)
         for prompt, spec in pairs:

@@ -18,7 +18,7 @@ import re
 import numpy as np
 
 from .captions import COLOURS, WORDS, PromptSpec
-from .held_out import HELD_OUT_ROLE_WORDS, is_held_out
+from .held_out import UNSEEN_ROLE_WORDS, is_held_out
 
 # ---- words for each role ------------------------------------------------------------------------
 
@@ -388,7 +388,7 @@ def split_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def nonce_words(tokenizer, known: set[str], held_out=HELD_OUT_ROLE_WORDS) -> list[str]:
+def nonce_words(tokenizer, known: set[str], held_out=UNSEEN_ROLE_WORDS) -> list[str]:
     """Whole-word tokens of CLIP's vocabulary to stand in for an unknown word: alphabetic, 3 to 10
     letters, none that a caption uses, no held-out role word, no colour name."""
     avoid = known | set(held_out) | COLOUR_NAMES

@@ -1,13 +1,19 @@
-"""The held-out prompts that say whether the tiny SD reads a sentence, written before it was trained
-to read one and never trained on (`deeper.tinysd.grammar` rejects any caption that matches them).
+"""The held-out prompts that say whether the tiny SD reads a sentence, never trained on
+(`deeper.tinysd.grammar` rejects any caption that matches them, and its made-up words avoid their
+role words).
 
-Three sets, reported apart (`bench/bench_tiny_sd.py --only reading`):
-- `structures`: sentence shapes the grammar never generates, in words it does use: a stranger's
-  syntax with our vocabulary.
-- `words`: shapes the grammar generates, with role words no training caption contains ("backdrop",
-  "chalk", "depict"): a stranger's vocabulary with our syntax. The model has never seen these
-  tokens, so it must read the role from the sentence around them.
-- `card`: the five phrasings the model card has always reported (`captions.HELD_OUT_TEMPLATES`).
+Two generations of them:
+- The test sets, reported and never used to choose anything (`bench/bench_tiny_sd.py --only reading`):
+  - `structures`: sentence shapes the grammar never generates, in words it does use: a stranger's
+    syntax with our vocabulary.
+  - `words`: shapes the grammar generates, with role words no training caption contains ("parchment",
+    "doodle", "emblem"): a stranger's vocabulary with our syntax. The model has never seen these
+    tokens, so it must read the role from the sentence around them.
+  - `card`: the five phrasings the model card has always reported (`captions.HELD_OUT_TEMPLATES`).
+- The validation sets, `seen structures` and `seen words`: the first test sets, written before
+  the first reading tower was trained. One round's tower was chosen over another on their scores,
+  so they are no longer a fair test; they stay out of training and are what the next choice is made
+  on. The test sets above were written on 2026-12-01, before the round that followed.
 
 Every prompt states digit, ink and background. {n} is the digit as a word or a numeral, {word} and
 {numeral} force one.
@@ -19,7 +25,7 @@ import numpy as np
 
 from .captions import COLOURS, HELD_OUT_TEMPLATES, WORDS, PromptSpec, fill, random_colours
 
-HELD_OUT_STRUCTURES = [
+SEEN_STRUCTURES = [
     "{bg} background. {ink} ink. the digit {word}.",
     "i want the {n} in {ink} and the background in {bg}",
     "{ink} strokes make a {n} on the {bg} page",
@@ -34,12 +40,10 @@ HELD_OUT_STRUCTURES = [
     "the paper: {bg}. the pen: {ink}. the number: {n}.",
 ]
 
-# Role words no training caption may contain (grammar.py checks its lexicon against this list, and
-# its made-up "nonce" words avoid them too).
-HELD_OUT_ROLE_WORDS = ("backdrop", "chalk", "depict", "artwork", "symbol", "glyph", "wall", "poster",
+SEEN_ROLE_WORDS = ("backdrop", "chalk", "depict", "artwork", "symbol", "glyph", "wall", "poster",
                        "illustrate", "crayon", "snapshot", "board", "scrawl", "brushstrokes", "character", "slate")
 
-HELD_OUT_WORDS = [
+SEEN_WORDS = [
     "a {ink} {n} on a {bg} backdrop",
     "{n} in {ink} chalk on {bg} paper",
     "depict a {ink} {n} on a {bg} background",
@@ -52,13 +56,49 @@ HELD_OUT_WORDS = [
     "the character {word} in {ink} on a {bg} slate",
 ]
 
+HELD_OUT_STRUCTURES = [
+    "paint me a {n}, make it {ink} and set it on {bg}",
+    "the {n} is {ink} and it is on a {bg} background",
+    "{bg} behind, {ink} in front, the digit {word}",
+    "the {n} is {ink}. the background? {bg}.",
+    "number {numeral} in {ink}, background {bg}",
+    "the digit {word} is {ink}, the background behind it is {bg}",
+    "the background is {bg} and on it is a {ink} {n}",
+    "a {bg}-coloured background and a {ink}-coloured {n}",
+    "a {n} on {bg}. it is {ink}.",
+    "the number is {word}: show it in {ink} on {bg}",
+    "with {ink} ink, write the {n} on the {bg} paper",
+    "the digit {numeral}, whose background is {bg} and whose ink is {ink}",
+]
+
+HELD_OUT_ROLE_WORDS = ("parchment", "doodle", "marks", "backing", "emblem", "icon", "banner", "placard",
+                       "mural", "scribble", "felt", "cardboard", "hue", "tablet", "engrave", "integer", "plaque")
+
+HELD_OUT_WORDS = [
+    "a {ink} {n} on {bg} parchment",
+    "doodle a {ink} {n} on a {bg} background",
+    "a {n} in {ink} marks on a {bg} backing",
+    "the emblem {n}, {ink} on {bg}",
+    "a {ink} {n} icon on a {bg} banner",
+    "{bg} placard, {ink} {n}",
+    "a mural of a {ink} {n} on a {bg} background",
+    "scribble the {n} using {ink} felt on {bg} cardboard",
+    "a {n} with {ink} hue on a {bg} tablet",
+    "engrave the integer {numeral} in {ink} on a {bg} plaque",
+]
+
+# Role words no training caption may contain (grammar.py checks its lexicon against these, and its
+# made-up "nonce" words avoid them too).
+UNSEEN_ROLE_WORDS = HELD_OUT_ROLE_WORDS + SEEN_ROLE_WORDS
+
 HELD_OUT_SETS = {"structures": HELD_OUT_STRUCTURES, "words": HELD_OUT_WORDS, "card": HELD_OUT_TEMPLATES}
+VALIDATION_SETS = {"seen structures": SEEN_STRUCTURES, "seen words": SEEN_WORDS}
 
 
 def held_out_set(name: str, n: int, seed: int = 0) -> list[tuple[str, PromptSpec]]:
     """`n` (prompt, spec) pairs of one held-out set, cycling through its templates, uniform over
-    digits and ordered colour pairs. The same seed gives the same list."""
-    templates = HELD_OUT_SETS[name]
+    digits and ordered colour pairs (a test set or a validation set). The same seed gives the same list."""
+    templates = (HELD_OUT_SETS | VALIDATION_SETS)[name]
     rng = np.random.default_rng(seed)
     digits = rng.integers(0, 10, n)
     inks, bgs = random_colours(rng, n)
@@ -85,7 +125,7 @@ def template_pattern(template: str) -> re.Pattern:
     return re.compile("".join(out) + r"$", re.IGNORECASE)
 
 
-HELD_OUT_PATTERNS = [template_pattern(t) for ts in HELD_OUT_SETS.values() for t in ts]
+HELD_OUT_PATTERNS = [template_pattern(t) for ts in (HELD_OUT_SETS | VALIDATION_SETS).values() for t in ts]
 
 
 def is_held_out(caption: str) -> bool:
