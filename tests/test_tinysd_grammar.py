@@ -8,8 +8,8 @@ import pytest
 from deeper.tinysd.captions import COLOURS, WORDS, PromptSpec, TRAIN_TEMPLATES, fill, spec_of
 from deeper.tinysd.grammar import (COLOUR_WORDS, canonical_caption, caption, lexicon, nonce_words, split_words,
                                    tidy)
-from deeper.tinysd.held_out import (HELD_OUT_ROLE_WORDS, HELD_OUT_SETS, HELD_OUT_STRUCTURES, VALIDATION_SETS, held_out_set,
-                                    is_held_out)
+from deeper.tinysd.held_out import (HELD_OUT_ROLE_WORDS, HELD_OUT_SETS, HELD_OUT_STRUCTURES, VALIDATION_SETS,
+                                    held_out_set, is_held_out)
 
 
 def random_spec(rng) -> PromptSpec:
@@ -99,3 +99,31 @@ def test_the_canonical_caption_is_a_sentence_the_first_model_was_trained_on():
                 spec = PromptSpec(digit, ink, bg)
                 text = canonical_caption(spec)
                 assert text == "" if spec == PromptSpec() else trained[text] == spec, text
+
+
+def test_the_reading_teacher_is_told_what_the_caption_leaves_unsaid(tmp_path):
+    """reading.py's step 2: whatever a caption says, the teacher's sentence names the image's digit,
+    ink and background (so "red ink" is taught as the average over digits); "" stays ""."""
+    import torch
+    from deeper.tinysd.folder import new_tokenizer
+    from deeper.tinysd.reading import build_pool
+
+    class Rows:  # what build_pool reads of a CaptionedDigits: 40 rows, one image each
+        image, labels = torch.arange(40), torch.arange(40) % 10
+        ink, bg = torch.arange(40) % len(COLOURS), (torch.arange(40) + 3) % len(COLOURS)
+        earned = torch.zeros(40, 4, dtype=torch.bool)
+
+        def __len__(self):
+            return 40
+
+    pool = build_pool(Rows(), new_tokenizer(tmp_path), 400, seed=0)
+    unsaid = 0
+    for r, text, told in zip(pool.rows.tolist(), pool.captions, pool.teacher_captions):
+        if not text:
+            assert told == ""
+            continue
+        digit, ink, bg = r % 10, COLOURS[r % len(COLOURS)], COLOURS[(r + 3) % len(COLOURS)]
+        assert told == canonical_caption(PromptSpec(digit, ink, bg)), (text, told)
+        words = split_words(text)
+        unsaid += str(digit) not in words and WORDS[digit] not in words
+    assert unsaid > 20  # captions do leave the digit unsaid, and the teacher still names it

@@ -8,7 +8,12 @@ the first model as the teacher:
 
 1. render a training digit in its colours and encode it with the VAE; noise it at a random t;
 2. the teacher's noise prediction: the UNet on the first text tower's states for the sentence it
-   was trained on that says the same (`grammar.canonical_caption`);
+   was trained on that says everything the image has (`grammar.canonical_caption` of its digit,
+   ink and background, with the caption's style word). The teacher is told what the caption leaves
+   unsaid, so for "red ink" the best the student can do is the average of the teacher over the
+   digits a red-ink image may hold: a prompt that leaves the digit unsaid draws any digit, and as a
+   negative prompt pushes away from red ink, not from one digit (the first tower's "red ink" drew
+   a 0 or a 3 in half of its images: data/tiny-sd/README.md);
 3. the student's: the same UNet on the new text tower's states for a grammar caption of that spec;
 4. loss: the squared difference, plus two anchors that keep what other parts rely on: the pooled
    state (CLIP's text-image similarity, notebook 11) equal to the teacher's for the same meaning,
@@ -43,6 +48,7 @@ class ReadingPool:
     tokens: torch.Tensor
     canonical: torch.Tensor
     captions: list
+    teacher_captions: list  # the sentences `canonical` tokenizes
 
 
 def build_pool(ds, tokenizer, size: int, seed: int) -> ReadingPool:
@@ -66,8 +72,9 @@ def build_pool(ds, tokenizer, size: int, seed: int) -> ReadingPool:
         style = str(rng.choice(earned)) if earned and keep[0] and rng.random() < SAY_STYLE else None
         spec = PromptSpec(digit if keep[0] else None, ink if keep[1] else None, bg if keep[2] else None, style)
         captions.append(caption(spec, rng, nonce))
-        canon.append(canonical_caption(spec))
-    return ReadingPool(torch.as_tensor(rows), tokenize(tokenizer, captions), tokenize(tokenizer, canon), captions)
+        told = PromptSpec(digit, ink, bg, style)  # the teacher is told everything (step 2)
+        canon.append(canonical_caption(told) if captions[-1] else "")  # "" stays the unconditional
+    return ReadingPool(torch.as_tensor(rows), tokenize(tokenizer, captions), tokenize(tokenizer, canon), captions, canon)
 
 
 def reading_loss(text_encoder, teacher_text, unet, latents, tokens, canonical, empty_tokens, acp,
