@@ -22,8 +22,9 @@ from diffusers import LMSDiscreteScheduler
 
 from deeper.paths import TINY_SD
 from deeper.sd import generate, load_parts, make_scheduler, run, seed_generator
+from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
 
-PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED = "a red 7 on a white background", "blue", 30, 7.5, 1
+PROMPT, NEGATIVE, STEPS, SEED = "a red 7 on a white background", "blue", 30, 1
 
 FIRST_IMAGE = f"""
 import time

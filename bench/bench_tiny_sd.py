@@ -20,10 +20,11 @@ import numpy as np
 import torch
 
 from deeper.paths import TINY_SD
+from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
 from deeper.tinysd import check_model_folder, held_out_prompts, load_evaluator
 from deeper.tinysd.unet import at_latent_scale
 
-STEPS, GUIDANCE = 30, 7.5
+STEPS = 30
 
 
 def load(folder, device):

@@ -26,7 +26,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("prompt", help='what to draw, e.g. "a red 7 on white" ("" for no prompt)')
     g.add_argument("-o", "--output", default="out.png", help="where to write the PNG (default: out.png)")
     g.add_argument("--negative", default="", help="negative prompt: what to steer away from")
-    g.add_argument("--guidance", type=float, default=7.5, help="guidance scale (default 7.5; 1 or less: none)")
+    g.add_argument("--guidance", type=float, help="guidance scale (default: deeper.sd's GUIDANCE_SCALE; 1 or less: none)")
     g.add_argument("--steps", type=int, default=30, help="denoising steps, 1 to 1000 (default 30)")
     g.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**32-1 (default 0)")
     g.add_argument("--scheduler", default="LMS", help="LMS, DDIM, Euler or DPM-Solver (default LMS)")
@@ -45,7 +45,8 @@ def generate_command(args) -> None:
     from .sd import generate, load_parts
 
     parts = load_parts(args.model, device=args.device)
-    image = generate(parts, args.prompt, negative_prompt=args.negative, guidance_scale=args.guidance,
+    guidance = {} if args.guidance is None else {"guidance_scale": args.guidance}  # else deeper.sd's default
+    image = generate(parts, args.prompt, negative_prompt=args.negative, **guidance,
                      steps=args.steps, seed=args.seed, scheduler=args.scheduler, height=args.height, width=args.width)
     save_atomically(image, output, image_format)
     print(f"wrote {output} ({image.width}x{image.height}, seed {args.seed}, {args.steps} steps)")

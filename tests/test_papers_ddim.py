@@ -7,8 +7,9 @@ from diffusers import DDIMScheduler
 
 from deeper.papers.ddim import CLEAN, Schedule, ddim_step, distillation_target, sample, timestep_grid
 from deeper.papers.progressive import noisy
-from deeper.papers.denoisers import Student, Teacher, ddim_scheduler, guidance_embedding, student_unet
+from deeper.papers.denoisers import Student, Teacher, ddim_scheduler, student_unet
 from deeper.sd import denoising_loop, encode_prompt
+from deeper.sd.loop import guidance_embedding
 from deeper.sd.random_parts import random_parts
 
 
@@ -69,18 +70,30 @@ def test_an_exact_denoiser_gives_back_its_image(schedule):
         torch.testing.assert_close(sample(lambda z, t, c: x, torch.randn_like(x), None, n, schedule), x)
 
 
-@pytest.mark.parametrize("n", [4, 8])
-def test_teacher_sampler_equals_the_course_loop_with_diffusers_ddim(parts, schedule, n):
-    """Where 1000/n is whole, diffusers' DDIM (trailing, last step to ᾱ = 1) walks our grid."""
+@pytest.mark.parametrize("n, g", [(4, 7.5), (8, 7.5), (4, 0.5)])
+def test_teacher_sampler_equals_the_course_loop_with_diffusers_ddim(parts, schedule, n, g):
+    """Where 1000/n is whole, diffusers' DDIM (trailing, last step to ᾱ = 1) walks our grid; and a
+    guidance scale means the same to both (0.5, as any scale of 1 or less: the prompt's prediction alone)."""
     cond = encode_prompt(parts, ["a red 7", "a blue 2"])
     uncond = encode_prompt(parts, [""])
     noise = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(1))
-    ours = sample(Teacher(parts.unet, schedule, uncond), noise, cond, n, schedule, guidance_scale=7.5)
+    teacher = Teacher(parts.unet, schedule, uncond)
+    ours = sample(teacher, noise, cond, n, schedule, guidance_scale=g)
     ddim = DDIMScheduler.from_config(parts.scheduler.config, timestep_spacing="trailing", set_alpha_to_one=True,
                                          clip_sample=False)
     ddim.set_timesteps(n)
-    *_, last = denoising_loop(parts.unet, ddim, torch.cat([uncond, uncond, cond]), noise, 7.5)
+    *_, last = denoising_loop(parts.unet, ddim, torch.cat([uncond, uncond, cond]) if g > 1 else cond, noise, g)
+    assert teacher.evaluations_per_step(g) == (2 if g > 1 else 1)
     torch.testing.assert_close(ours, last.latents, rtol=1e-4, atol=1e-4)
+
+
+def test_a_scale_of_1_or_less_among_a_batch_of_scales_is_the_prompts_prediction_alone(parts, schedule):
+    z, t, cond = torch.randn(2, 4, 8, 8), torch.tensor([500, 500]), encode_prompt(parts, ["a red 7", "a blue 2"])
+    teacher = Teacher(parts.unet, schedule, encode_prompt(parts, [""]))
+    with torch.no_grad():
+        both = teacher.eps(z, t, cond, torch.tensor([0.5, 7.5]))
+        torch.testing.assert_close(both[:1], teacher.eps(z[:1], t[:1], cond[:1], 0.5), rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(both[1:], teacher.eps(z[1:], t[1:], cond[1:], 7.5), rtol=1e-4, atol=1e-4)
 
 
 def test_guidance_embedding_is_diffusers(parts):

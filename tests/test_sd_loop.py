@@ -1,5 +1,7 @@
 """The hand-written denoising loop: equal to StableDiffusionPipeline for the same seed, one Step at a time."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ import torch
 from diffusers import LMSDiscreteScheduler
 
 from deeper.images import to_pil
+from deeper.papers.denoisers import ddim_scheduler, student_unet
 from deeper.sd import SCHEDULERS, decode, denoise, encode_prompt, make_scheduler, run, seed_generator
 from deeper.sd.random_parts import SCHEDULER
 from sd_fixtures import tiny_parts
@@ -64,6 +67,20 @@ def test_without_guidance_equals_pipeline():
     parts = tiny_parts()
     ours = last(denoise(parts, "a 1", guidance_scale=1.0, steps=4, seed=2)).latents
     assert torch.equal(ours, pipeline_latents(parts, "a 1", seed=2, steps=4, guidance_scale=1.0))
+
+
+def test_a_guided_student_gets_its_guidance_as_in_the_pipeline():
+    """A student that takes the scale as an input (notebook 21's) gets it as `timestep_cond`, with no
+    unconditional batch: each scale draws its own latents, bit for bit the pipeline's."""
+    parts = tiny_parts()
+    unet = student_unet(parts.unet, takes_guidance=True).eval()
+    torch.nn.init.normal_(unet.time_embedding.cond_proj.weight, std=0.1, generator=torch.Generator().manual_seed(3))
+    student = dataclasses.replace(parts, unet=unet, scheduler=ddim_scheduler(parts.scheduler.config))
+    drawn = {g: last(denoise(student, "a green 3", guidance_scale=g, steps=4, seed=2, scheduler="DDIM")).latents
+             for g in (1.0, 4.0)}
+    assert not torch.equal(drawn[1.0], drawn[4.0])
+    for g, ours in drawn.items():
+        assert torch.equal(ours, pipeline_latents(student, "a green 3", "DDIM", seed=2, steps=4, guidance_scale=g))
 
 
 def test_a_batch_of_prompts_equals_pipeline():

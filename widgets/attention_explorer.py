@@ -6,6 +6,7 @@ import ipywidgets as W
 
 from deeper.images import thumbnail
 from deeper.sd.attention import attention_run, attention_overlay, prompt_words
+from deeper.sd.settings import GUIDANCE_SCALE
 from deeper.sd.vae import decode_steps
 
 from .common import SLIDER_WIDTH, MessageLine, guarded, png_bytes, shows_errors
@@ -18,7 +19,7 @@ class AttentionExplorer(W.VBox):
     and `show_step(i)` do from code what the word list and the slider do."""
 
     def __init__(self, parts, prompt: str = "a red 7 on a white background", steps: int = 30, seed: int = 1,
-                 guidance_scale: float = 7.5):
+                 guidance_scale: float = GUIDANCE_SCALE):
         super().__init__()
         self.parts, self.settings = parts, dict(steps=steps, seed=seed, guidance_scale=guidance_scale)
         self.attention, self._originals, self._cache = None, [], {}

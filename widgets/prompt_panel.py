@@ -23,6 +23,7 @@ from PIL import Image
 
 from deeper.images import enlarge, labelled_grid, to_pil
 from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
+from deeper.sd.settings import GUIDANCE_SCALE
 from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import empty_prompt_note, truncation_note, vocabulary_note
 
@@ -54,7 +55,7 @@ class PromptPanel(W.VBox):
         self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="56%"), style=label)
         self.negative_prompt = W.Text(description="negative prompt", placeholder="what to steer away from",
                                       layout=W.Layout(width="42%"), style=label)
-        self.guidance_scale = W.FloatText(value=7.5, description="guidance", layout=W.Layout(width="150px"))
+        self.guidance_scale = W.FloatText(value=GUIDANCE_SCALE, description="guidance", layout=W.Layout(width="150px"))
         self.steps = W.IntText(value=30, description="steps", layout=W.Layout(width="150px"))
         self.seed = W.Text(value="1", description="seed", layout=W.Layout(width="220px"))
         self.new_seed = W.Button(description="new seed", layout=W.Layout(width="90px"))

@@ -12,6 +12,7 @@ from deeper.images import enlarge, to_pil
 from deeper.papers.generate import generate
 from deeper.papers.guided import checked_guidance
 from deeper.papers.students import FAMILIES, STUDENTS, Family, teacher_of
+from deeper.sd.settings import GUIDANCE_SCALE
 
 from .common import MessageLine, png_bytes, shows_errors
 
@@ -25,7 +26,7 @@ class SideBySide(W.VBox):
     the reference is the teacher at `reference_steps`."""
 
     def __init__(self, parts, students=STUDENTS, family: str = "progressive", prompt: str = "a red 7 on a white background",
-                 steps: int = 4, seed: int = 0, guidance_scale: float = 7.5, reference_steps: int = REFERENCE_STEPS):
+                 steps: int = 4, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE, reference_steps: int = REFERENCE_STEPS):
         super().__init__()
         self.parts, self.students, self.reference_steps = parts, students, reference_steps
         self.teacher = teacher_of(parts)
@@ -34,7 +35,7 @@ class SideBySide(W.VBox):
         self.prompt = W.Text(value=prompt, description="prompt", continuous_update=False)
         self.seed = W.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
         self.steps = W.IntSlider(value=steps, min=1, max=REFERENCE_STEPS, description="steps", continuous_update=False)
-        self.guidance = W.FloatSlider(value=guidance_scale, min=0.0, max=15.0, step=0.5, description="guidance",
+        self.guidance = W.FloatSlider(value=guidance_scale, min=1.0, max=15.0, step=0.5, description="guidance",
                                       continuous_update=False)
         self.teacher_image, self.student_image, self.reference_image = (W.Image(format="png", layout=PICTURE) for _ in range(3))
         self.teacher_caption, self.student_caption, self.reference_caption = (W.HTML() for _ in range(3))

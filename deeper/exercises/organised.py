@@ -7,6 +7,7 @@ import torch
 
 from ..sd.img2img import start_part_way
 from ..sd.loop import denoise, guidance_embeddings
+from ..sd.settings import GUIDANCE_SCALE
 from ..sd.text import encode_prompt
 from .core import Case, Exercise, Wrong, attempt, compare_cases, difference
 from .pipeline import img2img_steps_solution
@@ -28,7 +29,7 @@ def with_negative_solution(text_enc, prompts, negative_prompt):
 
 
 def _ignores_negative(text_enc, prompts, negative_prompt):
-    return guidance_embeddings(tiny_parts(), prompts, "", 7.5)
+    return guidance_embeddings(tiny_parts(), prompts, "", GUIDANCE_SCALE)
 
 
 def _text_first(text_enc, prompts, negative_prompt):
@@ -44,7 +45,7 @@ with_negative = Exercise(
     compare_cases(lambda: [Case(f'with_negative({PROMPTS[:1]!r}, "blue")', PROMPTS[:1], "blue"),
                            Case(f'with_negative({PROMPTS!r}, "white background")', PROMPTS, "white background")],
                   run=lambda fn, prompts, negative: fn(tiny_text_enc, prompts, negative),
-                  expect=lambda prompts, negative: guidance_embeddings(tiny_parts(), prompts, negative, 7.5),
+                  expect=lambda prompts, negative: guidance_embeddings(tiny_parts(), prompts, negative, GUIDANCE_SCALE),
                   mistakes=[(_ignores_negative, "These are the empty prompt's embeddings: put the negative prompt's "
                                                 "where the empty prompt's were"),
                             (_text_first, "The halves are swapped: mk_samples splits the UNet's answer as "

@@ -15,7 +15,9 @@ from diffusers import DDIMScheduler, UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 
 from ..manifest import verify
+from ..sd.loop import guidance_embedding, guidance_input, is_guided  # noqa: F401 - guidance_embedding for notebook 21
 from ..sd.schedulers import SIGMA_SPACINGS
+from ..sd.settings import GUIDANCE_SCALE
 from .ddim import Schedule, x_from_eps, x_from_v
 from .packing import pack, unpack
 
@@ -23,41 +25,30 @@ STUDENT_INFO = "student.json"
 PACKED = "packed.safetensors"
 
 
-def guidance_embedding(guidance_scale: torch.Tensor, dim: int) -> torch.Tensor:
-    """Sinusoidal embedding of w = guidance_scale - 1, as diffusers' LCM and SD pipelines build
-    `timestep_cond` (so a guided student also runs in `StableDiffusionPipeline`)."""
-    w = (guidance_scale.float() - 1) * 1000.0
-    half = dim // 2
-    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=w.device)
-                      * -(torch.log(torch.tensor(10000.0)) / (half - 1)))
-    angles = w[:, None] * freqs[None, :]
-    emb = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
-    return torch.nn.functional.pad(emb, (0, dim % 2))
-
-
 def _per_example(value, z: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(value, dtype=z.dtype, device=z.device).expand(len(z)).reshape(-1, 1, 1, 1)
 
 
 class Teacher:
-    """x̂ from the ε-UNet with classifier-free guidance: ε = ε_u + g (ε_c - ε_u) (g = 1: no guidance)."""
+    """x̂ from the ε-UNet with classifier-free guidance: ε = ε_u + g (ε_c - ε_u); as in `deeper.sd`
+    (`is_guided`), g ≤ 1 is the prompt's ε_c alone (a tensor of scales: one per example)."""
 
     def __init__(self, unet, schedule: Schedule, uncond_embeds: torch.Tensor):
         self.unet, self.schedule, self.uncond = unet, schedule, uncond_embeds
 
-    def evaluations_per_step(self, guidance_scale: float = 7.5) -> int:
-        return 1 if guidance_scale == 1 else 2
+    def evaluations_per_step(self, guidance_scale: float = GUIDANCE_SCALE) -> int:
+        return 2 if is_guided(self.unet, guidance_scale) else 1
 
-    def eps(self, z, t, cond, guidance_scale=7.5):
-        if isinstance(guidance_scale, (int, float)) and guidance_scale == 1:
+    def eps(self, z, t, cond, guidance_scale=GUIDANCE_SCALE):
+        if not torch.is_tensor(guidance_scale) and not is_guided(self.unet, guidance_scale):
             return self.unet(z, t, encoder_hidden_states=cond).sample
         uncond = self.uncond.to(cond.dtype).expand(len(z), -1, -1)
         eps_u, eps_c = self.unet(torch.cat([z, z]), torch.cat([t, t]),
                                  encoder_hidden_states=torch.cat([uncond, cond])).sample.chunk(2)
-        g = _per_example(guidance_scale, z)
+        g = _per_example(guidance_scale, z).clamp(min=1)
         return eps_u + g * (eps_c - eps_u)
 
-    def __call__(self, z, t, cond, guidance_scale=7.5):
+    def __call__(self, z, t, cond, guidance_scale=GUIDANCE_SCALE):
         alpha, sigma = self.schedule(t, like=z)
         return x_from_eps(z, self.eps(z, t, cond, guidance_scale), alpha, sigma)
 
@@ -72,16 +63,13 @@ class Student:
     def takes_guidance(self) -> bool:
         return self.unet.config.time_cond_proj_dim is not None
 
-    def evaluations_per_step(self, guidance_scale: float = 7.5) -> int:
+    def evaluations_per_step(self, guidance_scale: float = GUIDANCE_SCALE) -> int:
         return 1
 
     def v(self, z, t, cond, guidance_scale=None):
-        timestep_cond = None
-        if self.takes_guidance:
-            if guidance_scale is None:
-                raise ValueError("this student takes a guidance scale")
-            g = torch.as_tensor(guidance_scale, device=z.device).float().expand(len(z))
-            timestep_cond = guidance_embedding(g, self.unet.config.time_cond_proj_dim).to(z.dtype)
+        if self.takes_guidance and guidance_scale is None:
+            raise ValueError("guidance_scale: this student takes one (it was distilled for a range of them)")
+        timestep_cond = guidance_input(self.unet, guidance_scale, z)
         return self.unet(z, t, encoder_hidden_states=cond, timestep_cond=timestep_cond).sample
 
     def __call__(self, z, t, cond, guidance_scale=None):

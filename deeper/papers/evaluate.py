@@ -11,6 +11,7 @@ import torch
 
 from ..mnist import load_mnist
 from ..paths import DATA
+from ..sd.settings import GUIDANCE_SCALE
 from ..tinysd.captions import COLOURS, held_out_prompts
 from ..tinysd.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
 from .attributes import EDITS, make_edit
@@ -56,7 +57,7 @@ class Benchmark:
         self.prompts, self.specs = [p for p, _ in pairs], [s for _, s in pairs]
         self.reference = features(evaluator, reference_images(self.specs, seed))
 
-    def row(self, name: str, denoiser, steps: int, guidance_scale: float = 7.5) -> dict:
+    def row(self, name: str, denoiser, steps: int, guidance_scale: float = GUIDANCE_SCALE) -> dict:
         images = generate(denoiser, self.parts, self.prompts, steps, self.seed, guidance_scale)
         accuracy = self.evaluator.prompt_accuracy(images, self.specs)
         row = {"model": name, "steps": steps, "guidance": guidance_scale,
@@ -94,7 +95,7 @@ def progressive_rows(bench: Benchmark, teacher, family, teacher_steps=TEACHER_ST
     return rows + [bench.row(f"student ({n})", family[n], n, g) for n in sorted(family.steps, reverse=True)]
 
 
-def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.0, 7.5), steps=(8, 4, 2),
+def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.0, GUIDANCE_SCALE), steps=(8, 4, 2),
                 teacher_steps: int = 32) -> list[dict]:
     """For each guidance scale: the teacher at `teacher_steps` (the target), then the teacher and the
     w-conditioned student at each of `steps`."""
@@ -106,7 +107,7 @@ def guided_rows(bench: Benchmark, teacher, family, guidance_scales=(1.0, 2.0, 4.
     return rows
 
 
-def target_comparison(rows: list[dict], steps: int = 4, guidance_scale: float = 7.5, teacher_steps: int = 32) -> dict:
+def target_comparison(rows: list[dict], steps: int = 4, guidance_scale: float = GUIDANCE_SCALE, teacher_steps: int = 32) -> dict:
     """From `guided_rows`' rows: the guided student at `steps` against the teacher's guided
     accuracy at `teacher_steps`, both at `guidance_scale`: the two rows, the gap in accuracy points
     (student minus teacher) and how many times fewer UNet evaluations the student makes."""

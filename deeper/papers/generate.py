@@ -7,9 +7,10 @@ import torch
 from diffusers.utils.torch_utils import randn_tensor
 
 from ..sd.loop import seed_generator
+from ..sd.settings import GUIDANCE_SCALE
 from ..sd.text import encode_prompt
 from ..sd.vae import decode
-from .ddim import Schedule, denoising_steps, sample
+from .ddim import Schedule, sample
 
 
 def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
@@ -18,7 +19,7 @@ def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
     return randn_tensor((n, c, h, h), generator=seed_generator(seed), device=parts.device, dtype=torch.float32)
 
 
-def generate_latents(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = 7.5,
+def generate_latents(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
                      batch_size: int = 250) -> torch.Tensor:
     """Final latents for every prompt, `batch_size` at a time; example k always gets the k-th noise."""
     schedule = Schedule.from_scheduler(parts.scheduler)
@@ -30,22 +31,14 @@ def generate_latents(denoiser, parts, prompts: list[str], steps: int, seed: int 
     return torch.cat(out)
 
 
-def generate(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = 7.5,
+def generate(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
              batch_size: int = 250) -> torch.Tensor:
     """Images (n, 3, H, W) in [0, 1]."""
     latents = generate_latents(denoiser, parts, prompts, steps, seed, guidance_scale, batch_size)
     return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
 
 
-def steps_of(denoiser, parts, prompt: str, steps: int, seed: int = 0, guidance_scale: float = 7.5):
-    """The run of one prompt as the course's loop `Step`s (for a step slider or a strip of x̂)."""
-    schedule = Schedule.from_scheduler(parts.scheduler)
-    cond = encode_prompt(parts, [prompt]).float()
-    return list(denoising_steps(denoiser, starting_noise(parts, 1, seed), cond, steps, schedule,
-                                guidance_scale=guidance_scale))
-
-
-def seconds_per_image(denoiser, parts, steps: int, guidance_scale: float = 7.5, repeats: int = 5) -> float:
+def seconds_per_image(denoiser, parts, steps: int, guidance_scale: float = GUIDANCE_SCALE, repeats: int = 5) -> float:
     """Median wall time of one image (batch 1: what a user waits for), text encoding and decoding included."""
     times = []
     for k in range(repeats + 1):

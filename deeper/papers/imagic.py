@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ..images import from_pil
+from ..sd.settings import GUIDANCE_SCALE
 from ..sd.text import encode_prompt
 from ..sd.vae import decode, encode
 from .ddim import Schedule, sample
@@ -33,7 +34,7 @@ class ImagicSettings:
     unet_lr: float = 5e-5
     batch_size: int = 16          # noise draws of the one image per optimisation step
     sample_steps: int = 16        # stage C: DDIM steps
-    guidance_scale: float = 7.5
+    guidance_scale: float = GUIDANCE_SCALE
     seed: int = 0
 
 

@@ -69,7 +69,7 @@ def image_to_image(parts, image, prompt="", *, strength=0.8, **settings) -> Iter
 def _image_to_image(parts, image, strength: float, s: dict) -> Iterator[Step]:
     # 1. the text embeddings, exactly as for text to image
     text_embeddings = guidance_embeddings(parts, s["prompt"], s["negative_prompt"], s["guidance_scale"])
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts, s["guidance_scale"]) else 1)
+    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s["guidance_scale"]) else 1)
     # 2. the schedule, and where in it to start
     sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
     sampler.set_timesteps(s["steps"], device=parts.device)

@@ -13,7 +13,7 @@ import torch
 from diffusers.utils.torch_utils import randn_tensor
 
 from .schedulers import make_scheduler
-from .settings import checked_settings
+from .settings import GUIDANCE_SCALE, checked_settings
 from .text import encode_prompt
 
 
@@ -45,16 +45,39 @@ def initial_latents(parts, batch_size: int, height: int, width: int, generator, 
 def guidance_embeddings(parts, prompt, negative_prompt, guidance_scale: float, prompt_embeds=None) -> torch.Tensor:
     """[negative (or empty) prompt; prompt] embeddings when guiding, else the prompt's alone."""
     cond = encode_prompt(parts, prompt) if prompt_embeds is None else prompt_embeds
-    if not is_guided(parts, guidance_scale):
+    if not is_guided(parts.unet, guidance_scale):
         return cond
     if isinstance(negative_prompt, str):
         negative_prompt = [negative_prompt] * cond.shape[0]
     return torch.cat([encode_prompt(parts, negative_prompt), cond])
 
 
-def is_guided(parts, guidance_scale: float) -> bool:
-    """Classifier-free guidance runs when the scale is above 1 (as in the pipeline)."""
-    return guidance_scale > 1 and parts.unet.config.time_cond_proj_dim is None
+def is_guided(unet, guidance_scale: float) -> bool:
+    """The one meaning of guidance, diffusers' `do_classifier_free_guidance`: a scale above 1 runs the
+    unconditional (or negative) batch beside the prompt's, unless the UNet takes the scale as an input
+    (a guided student: `guidance_input`). A scale of 1 or less is the prompt's prediction alone."""
+    return guidance_scale > 1 and unet.config.time_cond_proj_dim is None
+
+
+def guidance_embedding(guidance_scale: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding of w = guidance_scale - 1, as diffusers' pipelines build `timestep_cond`
+    (`get_guidance_scale_embedding`)."""
+    w = (guidance_scale.float() - 1) * 1000.0
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=w.device)
+                      * -(torch.log(torch.tensor(10000.0)) / (half - 1)))
+    angles = w[:, None] * freqs[None, :]
+    emb = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
+    return torch.nn.functional.pad(emb, (0, dim % 2))
+
+
+def guidance_input(unet, guidance_scale, like: torch.Tensor) -> torch.Tensor | None:
+    """The `timestep_cond` of a UNet that takes the guidance scale (its `time_cond_proj_dim`), one row
+    per example of `like`, as `StableDiffusionPipeline` gives it; None for any other UNet."""
+    if unet.config.time_cond_proj_dim is None:
+        return None
+    g = torch.as_tensor(guidance_scale, device=like.device).float().expand(len(like))
+    return guidance_embedding(g, unet.config.time_cond_proj_dim).to(like.dtype)
 
 
 def step_kwargs(scheduler, generator) -> dict:
@@ -81,13 +104,17 @@ def implied_original(scheduler, latents, noise_pred, t) -> torch.Tensor:
 
 def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: float, generator=None, *,
                    start: int = 0, nudge=None) -> Iterator[Step]:
-    """The loop itself. `text_embeddings` is [uncond; cond] when guiding (batch twice the latents').
+    """The loop itself. `text_embeddings` is [uncond; cond] when `is_guided` (twice the latents' batch).
 
     `start` skips the schedule's first steps (image-to-image starts part-way: `deeper.sd.img2img`);
     `nudge(i, t, sigma, latents, noise_pred)`, if given, returns the latents the scheduler steps from
     (guidance by a loss: `deeper.sd.loss_guidance`). Step.index counts the steps run, from 0.
     """
-    guided = text_embeddings.shape[0] == 2 * latents.shape[0]
+    guided = is_guided(unet, guidance_scale)
+    if len(text_embeddings) != len(latents) * (1 + guided):
+        raise ValueError(f"text_embeddings must have {len(latents) * (1 + guided)} rows for {len(latents)} latents at "
+                         f"guidance_scale {guidance_scale:g} ([uncond; cond] when guided); got {len(text_embeddings)}")
+    timestep_cond = guidance_input(unet, guidance_scale, latents)
     extra = step_kwargs(scheduler, generator)
     timesteps, sigmas = scheduler.timesteps.tolist()[start:], step_sigmas(scheduler)[start:]  # read once: no GPU sync per step
     for i, t in enumerate(scheduler.timesteps[start:]):
@@ -96,7 +123,8 @@ def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: fl
             model_input = torch.cat([latents] * 2) if guided else latents
             model_input = scheduler.scale_model_input(model_input, t)
             # 2. the UNet predicts the noise in it
-            noise_pred = unet(model_input, t, encoder_hidden_states=text_embeddings, return_dict=False)[0]
+            noise_pred = unet(model_input, t, encoder_hidden_states=text_embeddings, timestep_cond=timestep_cond,
+                              return_dict=False)[0]
             # 3. classifier-free guidance: move from the unconditional prediction towards the prompt's
             if guided:
                 noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
@@ -113,7 +141,7 @@ def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: fl
         yield Step(i, timesteps[i], sigmas[i], latents, pred_original, len(timesteps))
 
 
-def denoise(parts, prompt="", *, negative_prompt="", guidance_scale=7.5, steps=30, seed=0, scheduler="LMS",
+def denoise(parts, prompt="", *, negative_prompt="", guidance_scale=GUIDANCE_SCALE, steps=30, seed=0, scheduler="LMS",
             height=None, width=None, prompt_embeds=None) -> Iterator[Step]:
     """Checked settings -> text embeddings -> starting noise -> `denoising_loop`, one Step at a time.
 
@@ -130,6 +158,6 @@ def _denoise(parts, s: dict, prompt_embeds, nudge=None) -> Iterator[Step]:
     sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
     sampler.set_timesteps(s["steps"], device=parts.device)
     generator = seed_generator(s["seed"])
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts, s["guidance_scale"]) else 1)
+    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s["guidance_scale"]) else 1)
     latents = initial_latents(parts, batch, s["height"], s["width"], generator, sampler)
     yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator, nudge=nudge)

@@ -10,6 +10,7 @@ from .schedulers import scheduler_name
 
 MAX_STEPS = 1000  # the number of training timesteps: a sampler cannot take more steps than there are
 MAX_GUIDANCE = 100.0
+GUIDANCE_SCALE = 7.5  # the usual classifier-free guidance scale: every default in the course is this one
 # torch takes 64-bit seeds, but its CPU generator (Mersenne Twister) keeps only the low 32 bits: 2**32
 # draws seed 0's noise. So seeds are what is true, 0 to 2**32 - 1, each with its own noise.
 SEED_LIMIT = 2**32
@@ -17,7 +18,7 @@ SEED_RANGE = ("seed must be a whole number from 0 to 2**32 - 1 (4294967295): tor
               "only a seed's low 32 bits, so larger seeds would repeat smaller ones")
 MAX_SIZE_FACTOR = 4  # images up to 4x the model's native side (memory grows with its square)
 
-DEFAULTS = dict(prompt="", negative_prompt="", guidance_scale=7.5, steps=30, seed=0, scheduler="LMS",
+DEFAULTS = dict(prompt="", negative_prompt="", guidance_scale=GUIDANCE_SCALE, steps=30, seed=0, scheduler="LMS",
                 height=None, width=None)
 
 
@@ -45,7 +46,7 @@ def check_guidance_scale(guidance_scale) -> float:
     if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, Real) or not math.isfinite(guidance_scale) \
             or not 0 <= guidance_scale <= MAX_GUIDANCE:
         raise ValueError(f"guidance_scale must be a number from 0 to {MAX_GUIDANCE:g} (1 or less turns "
-                         f"classifier-free guidance off; 7.5 is usual); got {guidance_scale!r}")
+                         f"classifier-free guidance off; {GUIDANCE_SCALE:g} is usual); got {guidance_scale!r}")
     return float(guidance_scale)
 
 
