@@ -7,6 +7,7 @@ from PIL import Image
 
 from deeper.sd import generate
 from sd_fixtures import tiny_parts
+from widgets import prompt_mixer
 from widgets.prompt_mixer import PromptMixer
 
 
@@ -23,11 +24,14 @@ def test_the_ends_are_the_prompts_own_images():
     assert "0.0 × prompt a + 1.0 × prompt b" in mixer.caption.value
 
 
-def test_made_images_are_kept():
+def test_sliding_back_shows_the_image_made_before_without_drawing_it_again(monkeypatch):
     mixer = PromptMixer(tiny_parts(), "a red 7", "a blue 1", steps=2)
+    at_half, drawn = bytes(mixer.image.value), []
+    monkeypatch.setattr(prompt_mixer, "generate", lambda *args, **kwargs: drawn.append(kwargs) or generate(*args, **kwargs))
     mixer.weight.value = 0.3
+    assert len(drawn) == 1 and bytes(mixer.image.value) != at_half
     mixer.weight.value = 0.5
-    assert len(mixer._made) == 2
+    assert len(drawn) == 1 and bytes(mixer.image.value) == at_half
 
 
 def test_a_long_prompt_still_mixes():
