@@ -73,6 +73,16 @@ def accuracy_rows(pipe, evaluator, n):
         digits, inks, _ = evaluator.read(images)
         rows.append((f'"a 3", negative prompt {negative!r}, guidance {GUIDANCE}', n,
                      {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
+    for g in (3.0, 5.0):  # a gentler push away from "red ink"
+        digits, inks, _ = evaluator.read(generate(pipe, ["a 3"] * n, negative="red ink", guidance=g, seed=99))
+        rows.append((f'"a 3", negative prompt \'red ink\', guidance {g}', n,
+                     {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
+    for prompt in ("red ink", "red"):  # what each negative prompt draws on its own: which digits?
+        digits, inks, _ = evaluator.read(generate(pipe, [prompt] * n, seed=99))
+        share = torch.bincount(digits, minlength=10).float() / n
+        rows.append((f'"{prompt}" on its own, guidance {GUIDANCE}', n,
+                     {"a 0": share[0].item(), "a 3": share[3].item(), "commonest digit": share.max().item(),
+                      "red ink": (inks == red).float().mean().item()}))
     return rows
 
 
@@ -112,7 +122,7 @@ def timing_rows(pipe, repeats=5, threads_to_try=None):
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
         # CPU seconds: with one thread, about what the wall clock would show on an idle machine
-        rows.append((f"one image, 30 steps, guidance 7.5, warm, {threads} thread(s)", repeats,
+        rows.append((f"one image, {STEPS} steps, guidance {GUIDANCE}, warm, {threads} thread(s)", repeats,
                      {"median s": statistics.median(times), "min s": min(times),
                       "median cpu s": statistics.median(cpu), "load average": os.getloadavg()[0]}))
     torch.set_num_threads(default)
