@@ -6,7 +6,13 @@
    30 steps with guidance: the largest difference in latents and pixels, and the wall-time ratio
    (rounds alternate between the two, so a busy machine slows both alike).
 2. The step slider: the median time to show another step, over every step of a 30-step run.
-3. A fresh Python process to its first image (import, load the model, 30 steps), as a kernel would.
+3. A fresh Python process to its first image (import, load the model, 30 steps, decode), as a kernel
+   would, timed from its launch to the image (its exit, which a kernel never waits for, apart); beside
+   it the libraries alone: a process that only imports the torch, diffusers and transformers modules
+   the model's classes live in, the floor no import order in `deeper` can go below.
+   `--compare OTHER_CHECKOUT` alternates with another checkout (say the previous commit in a worktree).
+
+    .venv/bin/python bench/bench_sd.py --only first-image --rounds 7 --compare /tmp/old
 """
 
 import argparse
@@ -15,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,20 +31,35 @@ from deeper.paths import TINY_SD
 from deeper.sd import generate, load_parts, make_scheduler, run, seed_generator
 from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
 
+CHECKOUT = Path(__file__).resolve().parent.parent  # part 3 times this checkout's deeper, whichever is installed
+
 PROMPT, NEGATIVE, STEPS, SEED = "a red 7 on a white background", "blue", 30, 1
 
 FIRST_IMAGE = f"""
 import time
-start = time.perf_counter()
+start = time.time()
 from deeper.sd import generate, load_parts
-imported = time.perf_counter()
-parts = load_parts({str(TINY_SD)!r}, device="cpu")
-loaded = time.perf_counter()
+imported = time.time()
+parts = load_parts("data/tiny-sd", device="cpu", progress=False)
+loaded = time.time()
 generate(parts, {PROMPT!r}, steps={STEPS}, seed={SEED})
-done = time.perf_counter()
-print(imported - start, loaded - imported, done - loaded)
+done = time.time()
+print(start, imported, loaded, done, time.process_time())
 """
 
+# The libraries' modules that hold the model's classes (the same paths in diffusers 0.39 and 0.42,
+# transformers 5.15 and 5.24), and scipy's integrate for LMS: what any first image must import.
+LIBRARIES_ALONE = """
+import time
+start = time.time()
+import torch
+import diffusers.models.autoencoders.autoencoder_kl, diffusers.models.unets.unet_2d_condition
+import diffusers.schedulers.scheduling_lms_discrete
+import transformers.models.clip.modeling_clip, transformers.models.clip.tokenization_clip
+import scipy.integrate
+done = time.time()
+print(start, done, done, done, time.process_time())
+"""
 
 def timed(fn):
     start = time.perf_counter()
@@ -96,29 +118,63 @@ def step_slider(parts) -> None:
           f"(max {max(times) * 1e3:.2f} ms)")
 
 
-def first_image(threads: int | None, rounds: int = 2) -> None:
-    print(f"\n3. fresh process to first image (import, load, {STEPS} steps; target <= 8 s)")
+def fresh_process(code: str, checkout: Path, env: dict) -> dict:
+    """Seconds from launch: to the script's first line, to its end (the image), and the exit after it."""
+    launched = time.time()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+                          cwd=checkout)
+    ended = time.time()
+    start, imported, loaded, finished, cpu = map(float, done.stdout.split()[-5:])
+    return dict(total=finished - launched, startup=start - launched, imports=imported - start,
+                load=loaded - imported, generate=finished - loaded, cpu=cpu, exit=ended - finished)
+
+
+def first_image(threads: int | None, rounds: int, compare: Path | None) -> None:
+    print(f"\n3. fresh process to first image (import, load, {STEPS} steps, decode; target <= 5 s), "
+          f"median of {rounds} alternating rounds, load average {os.getloadavg()[0]:.1f} at the start")
     env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
+    contenders = {f"this checkout ({CHECKOUT})": (FIRST_IMAGE, CHECKOUT)}
+    if compare is not None:
+        contenders[f"--compare {compare}"] = (FIRST_IMAGE, compare)
+    contenders["the libraries alone (imports only)"] = (LIBRARIES_ALONE, CHECKOUT)
+    times = {name: [] for name in contenders}
     for _ in range(rounds):
-        seconds, done = timed(lambda: subprocess.run([sys.executable, "-c", FIRST_IMAGE], capture_output=True,
-                                                     text=True, check=True, env=env))
-        imported, loaded, generated = map(float, done.stdout.split())
-        print(f"  {'total':<40} {seconds:10.2f} s   (import {imported:.2f} s, load {loaded:.2f} s, "
-              f"{STEPS} steps + decode {generated:.2f} s)")
+        for name, (code, checkout) in contenders.items():
+            times[name].append(fresh_process(code, checkout, env))
+    print(f"  {'':<40} {'to image':>9} {'cpu':>6} {'start':>6} {'import':>7} {'load':>6} {'steps':>6} {'exit':>6}")
+    for name, runs in times.items():
+        m = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        print(f"  {name:<40} {m['total']:8.2f}s {m['cpu']:6.2f} {m['startup']:6.2f} {m['imports']:7.2f} "
+              f"{m['load']:6.2f} {m['generate']:6.2f} {m['exit']:6.2f}")
+        each = ", ".join(f"{run['total']:.2f}" for run in runs)
+        print(f"  {'':<40} (each round: {each})")
+    print("  (seconds; 'to image' from launch to the decoded image, 'cpu' the process's CPU time by then, "
+          "'exit' after it, which a kernel never waits for)")
+
+
+PARTS = ("loop", "slider", "first-image")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout whose first image is timed beside this one's (part 3)")
     args = parser.parse_args()
+    only = set(args.only or PARTS)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, model {TINY_SD}\n")
-    parts = load_parts(TINY_SD, device="cpu")
-    loop_against_pipeline(parts, args.rounds)
-    step_slider(parts)
-    first_image(args.threads)
+    if only & {"loop", "slider"}:
+        parts = load_parts(TINY_SD, device="cpu")
+        if "loop" in only:
+            loop_against_pipeline(parts, args.rounds)
+        if "slider" in only:
+            step_slider(parts)
+    if "first-image" in only:
+        first_image(args.threads, args.rounds, args.compare)
 
 
 if __name__ == "__main__":

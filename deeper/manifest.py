@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .paths import DATA, cache_dir
@@ -119,19 +120,35 @@ def cached_sha256(path: Path, cache: dict) -> str:
 
 
 # --- verifying on load ------------------------------------------------------------------------------
-def verify(path, use_cache: bool = True) -> None:
-    """Raise ShippedFileError naming the first file at or under `path` that is missing or differs from
-    its checksum in the manifest above it. A path no manifest covers (a model of your own) passes."""
-    path = Path(path).resolve()
+def _listed_under(path: Path) -> tuple[Path | None, dict[str, str]]:
+    """The folder of the manifest above `path` (None if none) and its entries for the files at or under `path`."""
     root = manifest_root(path)
     if root is None:
-        return
-    entries = {name: digest for name, digest in read_manifest(root).items()
-               if (root / name).is_relative_to(path)}
+        return None, {}
+    return root, {name: digest for name, digest in read_manifest(root).items() if (root / name).is_relative_to(path)}
+
+
+@contextmanager
+def _hash_cache(use_cache: bool = True):
+    """The digest cache for a while, saved afterwards if it learnt anything."""
     cache_file = _cache_file() if use_cache else None
     cache = _load_cache(cache_file)
     before = dict(cache)
     try:
+        yield cache
+    finally:
+        if cache != before:
+            _save_cache(cache_file, cache)
+
+
+def verify(path, use_cache: bool = True) -> None:
+    """Raise ShippedFileError naming the first file at or under `path` that is missing or differs from
+    its checksum in the manifest above it. A path no manifest covers (a model of your own) passes."""
+    path = Path(path).resolve()
+    root, entries = _listed_under(path)
+    if root is None:
+        return
+    with _hash_cache(use_cache) as cache:
         for name, digest in entries.items():
             file = root / name
             shown = f"{root.name}/{name}"
@@ -143,9 +160,22 @@ def verify(path, use_cache: bool = True) -> None:
                     f"The shipped file {file} is damaged: its contents differ from its checksum in "
                     f"{root / NAME}. Restore it with `git checkout -- {shown}`; if you changed it on "
                     f"purpose, record it with `python -m deeper.manifest --write`.")
-    finally:
-        if cache != before:
-            _save_cache(cache_file, cache)
+
+
+def unchanged(path) -> set[Path]:
+    """The files at or under `path` (resolved) whose bytes are those the manifest above it lists: a
+    loader need not parse again what it knows shipped intact. Empty where no manifest covers `path`,
+    or where the manifest cannot be read (`verify` names that)."""
+    path = Path(path).resolve()
+    try:
+        root, entries = _listed_under(path)
+    except ShippedFileError:
+        return set()
+    if root is None:
+        return set()
+    with _hash_cache() as cache:
+        return {root / name for name, digest in entries.items()
+                if (root / name).is_file() and cached_sha256(root / name, cache) == digest}
 
 
 def check_all(root: Path = DATA) -> list[str]:

@@ -151,3 +151,50 @@ def test_the_damaged_clip_is_named(data_copy):
     damage_tensor_bytes(data_copy / "tiny-clip/vision_and_projections.safetensors", fill=b"\x00")
     with pytest.raises(ModelFolderError, match="vision_and_projections.safetensors is damaged"):
         load_clip(data_copy / "tiny-clip", text_encoder=None)
+
+
+class CountingJson:
+    """Stands in for `json` in deeper.tinysd.folder: records the config texts it parses (str; a
+    safetensors header comes as bytes)."""
+
+    def __init__(self, monkeypatch):
+        import json
+
+        from deeper.tinysd import folder
+        self.parsed = []
+        monkeypatch.setattr(folder, "json", self)
+        self._json = json
+
+    def loads(self, text, **kwargs):
+        if isinstance(text, str):
+            self.parsed.append(len(text))
+        return self._json.loads(text, **kwargs)
+
+
+def test_intact_shipped_configs_are_not_parsed_again(data_copy, tmp_path, monkeypatch):
+    """A file whose bytes match the manifest is the shipped one, whose JSON parses (checked below):
+    loading skips parsing it (tokenizer.json alone is 3.6 MB). A folder no manifest covers is parsed."""
+    from deeper.tinysd.folder import REQUIRED
+    counting = CountingJson(monkeypatch)
+    check_model_folder(data_copy / "tiny-sd")
+    assert counting.parsed == []
+    shutil.copytree(data_copy / "tiny-sd", tmp_path / "mine")
+    check_model_folder(tmp_path / "mine")
+    assert len(counting.parsed) == sum(kind == "json" for kind in REQUIRED.values())
+
+
+def test_every_shipped_config_parses():
+    import json
+
+    from deeper.tinysd.folder import REQUIRED
+    for name, kind in REQUIRED.items():
+        if kind == "json":
+            assert isinstance(json.loads((DATA / "tiny-sd" / name).read_text()), dict), name
+
+
+def test_a_truncated_config_beside_the_manifest_is_named_as_truncated(data_copy):
+    """Only files that match the manifest skip the parse: a cut-short one is still named as such."""
+    tokenizer = data_copy / "tiny-sd/tokenizer/tokenizer.json"
+    tokenizer.write_text(tokenizer.read_text()[:1000])
+    with pytest.raises(ModelFolderError, match="tokenizer.json is damaged or truncated"):
+        check_model_folder(data_copy / "tiny-sd")
