@@ -66,9 +66,9 @@ def reading(parts, evaluator, n, seed=4321):
     rows = []
     for name in HELD_OUT_SETS:
         bench = Benchmark(parts, evaluator, timing_repeats=0, pairs=held_out_set(name, n, seed))
-        found = [bench.row(f"{name}: teacher (DDIM)", teacher, 32, 7.5),
-                 bench.row(f"{name}: progressive", progressive_4, 4, 7.5),
-                 bench.row(f"{name}: guided", guided_4, 4, 7.5)]
+        found = [bench.row(f"{name}: teacher (DDIM)", teacher, 32),
+                 bench.row(f"{name}: progressive", progressive_4, 4),
+                 bench.row(f"{name}: guided", guided_4, 4)]
         for r in found[1:]:
             gap = 100 * (r["accuracy"] - found[0]["accuracy"])
             print(f"  {r['model']:<28} 4 steps: {gap:+5.1f} points against the teacher's 32 -> "

@@ -20,8 +20,9 @@ from diffusers import LMSDiscreteScheduler
 from deeper.images import to_pil
 from deeper.sd import compile_unet, decode, denoise, make_scheduler, seed_generator
 from deeper.sd.random_parts import random_parts
+from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
 
-PROMPT, NEGATIVE, GUIDANCE, SEED = "a photograph of an astronaut riding a horse", "blurry", 7.5, 1
+PROMPT, NEGATIVE, SEED = "a photograph of an astronaut riding a horse", "blurry", 1
 
 
 def sync(device):

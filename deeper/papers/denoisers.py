@@ -15,7 +15,7 @@ from diffusers import DDIMScheduler, UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 
 from ..manifest import verify
-from ..sd.loop import guidance_embedding, guidance_input, is_guided  # noqa: F401 - guidance_embedding for notebook 21
+from ..sd.loop import guidance_input, is_guided
 from ..sd.schedulers import SIGMA_SPACINGS
 from ..sd.settings import GUIDANCE_SCALE
 from .ddim import Schedule, x_from_eps, x_from_v
