@@ -19,9 +19,11 @@ STYLES = ("thin", "thick", "slanted", "upright")
 
 
 def pad(x) -> torch.Tensor:
-    """(n, 784) MNIST rows -> (n, 32, 32) ink coverage in [0, 1), centred as in the 28x28 original."""
+    """(n, 784) MNIST rows -> (n, IMAGE_SIZE, IMAGE_SIZE) ink coverage in [0, 1), centred as in the
+    28x28 original."""
     a = torch.as_tensor(x, dtype=torch.float32).view(-1, 28, 28)
-    return torch.nn.functional.pad(a, (2, 2, 2, 2))
+    margin = (IMAGE_SIZE - 28) // 2
+    return torch.nn.functional.pad(a, (margin, IMAGE_SIZE - 28 - margin) * 2)
 
 
 def render(alpha: torch.Tensor, ink: torch.Tensor, bg: torch.Tensor) -> torch.Tensor:
@@ -125,5 +127,3 @@ def tokenize(tokenizer, captions: list[str]) -> torch.Tensor:
     where = {caption: k for k, caption in enumerate(distinct)}
     return torch.from_numpy(table[[where[c] for c in captions]])
 
-
-assert IMAGE_SIZE == 32
