@@ -55,6 +55,7 @@ class ImagicExplorer(W.VBox):
         self.settings = settings or ImagicSettings()
         self.etas = [round(float(e), 3) for e in (np.linspace(0, 1.4, 15) if etas is None else etas)]
         self.seeds, self.result, self.imagic, self.pixels = list(seeds), None, None, None
+        self._test_digits = None  # MNIST's test images, read at the first input
         self.index = W.BoundedIntText(value=index, min=0, max=9999, description="test digit")
         self.ink = W.Dropdown(options=COLOURS, value=ink, description="ink")
         self.background = W.Dropdown(options=COLOURS, value=background, description="background")
@@ -101,9 +102,11 @@ class ImagicExplorer(W.VBox):
     def _on_input(self, change):
         if self.ink.value == self.background.value:
             raise ValueError(f"ink and background are both {self.ink.value}: pick two colours")
-        _, _, (x, _) = load_mnist()
+        if self._test_digits is None:  # read (and checksummed) once, not at every change of digit or colour
+            self._test_digits = load_mnist()[2][0]
         colour = lambda name: PALETTE_RGB[[COLOURS.index(name)]]  # noqa: E731
-        self._use(render(pad(x[[self.index.value]]), colour(self.ink.value), colour(self.background.value)), "")
+        self._use(render(pad(self._test_digits[[self.index.value]]), colour(self.ink.value),
+                         colour(self.background.value)), "")
 
     @shows_errors
     def set_image(self, image):

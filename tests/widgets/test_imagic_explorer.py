@@ -94,3 +94,16 @@ def test_shows_a_fit_made_elsewhere(widget):
     other = sweep(imagic, widget.evaluator, widget.target(), [0.0, 1.0], seeds=[0])
     widget.show_fit(imagic, other)
     assert "are not the slider's" in widget.message.error
+
+
+def test_mnist_is_read_once_however_often_the_digit_or_colour_changes(monkeypatch):
+    import widgets.imagic_explorer as module
+    reads = []
+    real = module.load_mnist
+    monkeypatch.setattr(module, "load_mnist", lambda: reads.append(1) or real())
+    w = ImagicExplorer(tiny_parts(), Evaluator(DigitClassifier()), index=3, settings=QUICK, etas=[0.0], seeds=(0,))
+    first = bytes(w.input_image.value)
+    w.index.value = 4
+    w.ink.value = "blue"
+    assert len(reads) == 1
+    assert bytes(w.input_image.value) != first  # and every change still draws its digit
