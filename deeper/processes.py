@@ -1,5 +1,5 @@
-"""Several training processes under `accelerate launch`: the few collective steps both trainers
-(deeper.tinysd.train, deeper.papers.training) take by hand, on torch.distributed (gloo on CPUs,
+"""Several training processes under `accelerate launch`: the few collective steps the trainer
+(deeper.training) takes by hand, on torch.distributed (gloo on CPUs,
 NCCL on GPUs). Outside a launch each is a no-op, so one process runs exactly as before."""
 
 import torch
@@ -34,22 +34,3 @@ def average_gradients(module) -> None:
     torch.distributed.all_reduce(flat)
     for g, mean in zip(grads, (flat / world).split([g.numel() for g in grads])):
         g.copy_(mean.view_as(g))
-
-
-def anyone(flag: bool, device) -> bool:
-    """True on every process when `flag` is true on any: a decision they must take together (a
-    process that stopped alone would leave the others waiting in the next all-reduce)."""
-    if processes()[1] == 1:
-        return flag
-    flag = torch.tensor([float(flag)], device=device)
-    torch.distributed.all_reduce(flag, torch.distributed.ReduceOp.MAX)
-    return bool(flag.item())
-
-
-def from_main(value):
-    """The main process's `value`, on every process (the others may pass None)."""
-    if processes()[1] == 1:
-        return value
-    box = [value]
-    torch.distributed.broadcast_object_list(box, src=0)
-    return box[0]

@@ -136,7 +136,7 @@ def test_only_the_main_process_writes(runs):
     wrote = {Path(p).relative_to(runs["runs"]).as_posix() for p in mine}
     for path in ("whole/unet/model.safetensors", "whole/unet/ema.safetensors", "whole/unet/optimizer.pt",
                  "whole/unet/state.json", "whole-data/tiny-sd/unet/diffusion_pytorch_model.safetensors",
-                 "text/text/model.safetensors", "papers/guided/plan.json",
+                 "text/text/model.safetensors", "papers/guided/stage1/training/state.json",
                  "papers/progressive/round0/unet/diffusion_pytorch_model.safetensors"):
         assert path in wrote, path  # the watch sees each kind of write
 

@@ -11,7 +11,6 @@ from deeper.papers.ddim import Schedule, timestep_grid
 from deeper.papers.denoisers import Student, Teacher, student_unet
 from deeper.papers.guided import checked_guidance, sample_guidance
 from deeper.papers.progressive import match_loss, progressive_loss, student_times, two_step_target
-from deeper.papers.training import train
 from deeper.sd import encode_prompt
 from sd_fixtures import tiny_parts
 
@@ -58,17 +57,33 @@ def test_losses_are_finite_and_train_the_student(setup):
     assert all(p.grad is None for p in parts.unet.parameters())  # the teacher is never trained
 
 
-def test_training_stops_at_a_deadline_and_resumes(setup, tmp_path):
+def test_training_stops_at_a_deadline_and_resumes_where_an_unbroken_run_ends(setup, tmp_path):
+    """The one trainer (deeper.training) on a student: stopped by its deadline and resumed from its
+    folder, it ends with the very weights of a run that was never stopped."""
+    from accelerate import Accelerator
+    from deeper.training import Plan, Trainer
     parts, schedule, teacher, cond = setup
-    student = Student(student_unet(parts.unet), schedule)
-    data = iter(lambda: (torch.randn(2, 4, 8, 8), cond[:2]), None)
-    loss = lambda b: progressive_loss(student, teacher, *b, 1, schedule, guidance_scale=7.5)  # noqa: E731
-    state = tmp_path / "state.pt"
-    assert not train(student.unet, loss, data, 3, 1e-4, state, deadline=time.time() - 1, log=lambda *a: None)
-    assert torch.load(state, weights_only=True)["step"] == 1
-    messages = []
-    assert train(student.unet, loss, data, 3, 1e-4, state, log=messages.append)
-    assert "resumed at step 1/3" in messages[0] and torch.load(state, weights_only=True)["step"] == 3
+    plan = Plan(steps=30, batch=2, lr=1e-3, schedule="linear", weight_decay=0.0)
+    acc = Accelerator(cpu=True)
+
+    def fresh():
+        torch.manual_seed(0)
+        student = Student(student_unet(parts.unet), schedule)
+        loss = lambda unet, g: progressive_loss(student, teacher, torch.randn(2, 4, 8, 8, generator=g),  # noqa: E731
+                                                cond[:2], 1, schedule, guidance_scale=7.5)
+        return student, loss
+
+    whole, loss = fresh()
+    Trainer(acc, plan, tmp_path / "whole").fit(whole.unet, loss)
+    stopped, loss = fresh()
+    first = Trainer(acc, plan, tmp_path / "parts", deadline=time.time() - 1).fit(stopped.unet, loss)
+    assert first["step"] == 25 and not first["done"]  # the clock is read every 25 steps
+    resumed, loss = fresh()
+    second = Trainer(acc, plan, tmp_path / "parts").fit(resumed.unet, loss)
+    assert second["done"] and second["step"] == 30 and len(second["losses"]) == 5
+    moved = [not torch.equal(a, b) for a, b in zip(whole.unet.parameters(), fresh()[0].unet.parameters())]
+    assert any(moved)
+    assert all(torch.equal(a, b) for a, b in zip(whole.unet.parameters(), resumed.unet.parameters()))
 
 
 def test_sampled_guidance_covers_the_range():
@@ -101,6 +116,6 @@ def test_a_whole_plan_runs_resumes_and_saves_its_students(tmp_path):
         folder = tmp_path / "out" / plan
         names = [p.name for p in distill.PLANS[plan]]
         assert all((folder / n / "student.json").exists() for n in names)
-        assert not list(folder.glob("*/state.pt"))
+        assert not list(folder.glob("*/training"))  # the trainer's state goes once a student is saved
         info = json.loads((folder / names[-1] / "student.json").read_text())
         assert info["steps"] == distill.PLANS[plan][-1].n_student_steps and info["prediction"] == "v"

@@ -118,17 +118,19 @@ def main(out: Path):
     lap("text stage")
 
     # 4. both distillation plans on a random tiny model: a step or two per phase
-    batches = distill.batches
+    batch, drawn = distill.batch, [0]
 
-    def noted_batches(latents, embeddings, batch_size):
-        for i, (x, c) in enumerate(batches(latents, embeddings, batch_size)):
-            if i == 0:
-                report["distill_batches"].setdefault(plan, []).append(x.sum().item())
-            yield x, c
-    distill.batches = noted_batches
+    def noted_batch(latents, embeddings, size, generator):  # the first batch of each phase
+        x, c = batch(latents, embeddings, size, generator)
+        if drawn[0] == 0:
+            report["distill_batches"].setdefault(plan, []).append(x.sum().item())
+        drawn[0] += 1
+        return x, c
+    distill.batch = noted_batch
     frozen = distill.frozen
 
     def noted_frozen(student):
+        drawn[0] = 0  # the next phase starts
         sums = [p.detach().double().sum().item() for p in student.unet.parameters()]
         report["students"].setdefault(plan, []).append(sum(sums))
         return frozen(student)

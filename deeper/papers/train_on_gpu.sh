@@ -33,6 +33,6 @@ for family in progressive guided; do
 done | grep -v -e round0 -e stage1 | xargs -n 2 | while read -r pair; do
   k=$((k + 1)); tar cf "$OUT/students-$k.tar" $pair
 done
-tar cf "$OUT/plans.tar" */plan.json $(ls -d */*/ | sed 's|$|student.json|')
+tar cf "$OUT/plans.tar" $(ls -d */*/ | sed 's|$|student.json|')
 ls -la "$OUT"
 echo "total $(( $(date +%s) - start )) s"

@@ -31,6 +31,7 @@ import argparse
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +39,11 @@ import torch
 import torch.nn.functional as F
 from accelerate import Accelerator
 from accelerate.utils import set_seed
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from ..mnist import load_mnist
 from ..paths import DATA, REPO
-from ..processes import average_gradients, same_weights
+from ..training import Plan, Trainer, past, read_state, step_generator, write_state
 from .captions import COLOURS
 from .clip import clip_loss, save_clip_extras
 from .dataset import STYLES, CaptionedDigits, pad, tokenize
@@ -55,15 +56,15 @@ from .vae import psnr, scaling_factor, vae_loss
 
 STAGES = ("clip", "vae", "evaluator", "unet", "text", "export")
 # steps, batch, peak learning rate, warm-up steps; sized for one H100 (see data/tiny-sd/README.md).
+UNET_EMA = 0.999
 PLAN = {
-    "clip": dict(steps=3000, batch=512, lr=1e-3, warmup=200),
-    "vae": dict(steps=4000, batch=256, lr=1e-3, warmup=200),
-    "evaluator": dict(steps=2500, batch=256, lr=2e-3, warmup=100),
-    "unet": dict(steps=12000, batch=1024, lr=1e-3, warmup=500),
-    "text": dict(steps=6000, batch=512, lr=5e-4, warmup=200),
+    "clip": Plan(steps=3000, batch=512, lr=1e-3, warmup=200),
+    "vae": Plan(steps=4000, batch=256, lr=1e-3, warmup=200),
+    "evaluator": Plan(steps=2500, batch=256, lr=2e-3, warmup=100),
+    "unet": Plan(steps=12000, batch=1024, lr=1e-3, warmup=500, ema=UNET_EMA),
+    "text": Plan(steps=6000, batch=512, lr=5e-4, warmup=200),
 }
 READING_POOL = 200_000  # grammar captions the text stage samples from
-UNET_EMA = 0.999
 VARIANTS = 8  # colourings and captions of each training digit
 CLIP_GROUP = 8  # CLIP batches: groups of this many images sharing digit and colours (see same_colours_and_digit)
 
@@ -76,26 +77,27 @@ class Run:
         self.args = args
         self.ckpt = Path(args.checkpoints)
         self.deadline = time.time() + 60 * args.minutes if args.minutes else float("inf")
-        self.quiet = args.quiet
         self._data = {}
         self._plans = {}
 
     def print(self, *a):
         self.acc.print(*a, flush=True)
 
+    def trainer(self, stage: str) -> Trainer:
+        """The stage's trainer: its PLAN entry with --steps' overrides, fitted to --minutes with --fit."""
+        fit_by = self.deadline - 15 if self.args.fit and self.deadline < float("inf") else None
+        plan = self._plans[stage] = replace(PLAN[stage], **self.args.steps.get(stage, {}))
+        return Trainer(self.acc, plan, self.stage_dir(stage), self.args.seed, STAGES.index(stage), self.deadline,
+                       fit_by, self.args.chunk, stage, self.args.log_every, progress_bar=not self.args.quiet)
+
+    def fit(self, stage, model, loss_of, record=None) -> dict:
+        return self.trainer(stage).fit(model, loss_of, record)
+
     def out_of_time(self) -> bool:
-        """Past the deadline on any process: every process takes the same decision (one that stopped
-        alone would leave the others waiting for it in the next gradient average)."""
-        late = torch.tensor(float(time.time() > self.deadline), device=self.acc.device)
-        return bool(self.acc.reduce(late, "sum").item())
+        return past(self.deadline, self.acc)
 
     def generator(self, stage: str, step: int, shard: int = 0) -> torch.Generator:
-        """The generator for batches and noise of one shard of this step's global batch (shard =
-        process index unless a stage accumulates); the global RNGs (dropout) are reseeded too."""
-        seq = np.random.SeedSequence([self.args.seed, STAGES.index(stage), step, shard])
-        mine, modules = (int(s) for s in seq.generate_state(2))
-        torch.manual_seed(modules)
-        return torch.Generator(self.acc.device).manual_seed(mine)
+        return step_generator(self.args.seed, STAGES.index(stage), step, shard, self.acc.device)
 
     def mnist(self):
         if "mnist" not in self._data:
@@ -123,136 +125,13 @@ class Run:
         return self.ckpt / stage
 
     def state(self, stage: str) -> dict:
-        path = self.stage_dir(stage) / "state.json"
-        return json.loads(path.read_text()) if path.is_file() else {"step": 0, "done": False, "metrics": {}}
-
-    def fit(self, stage, model, loss_of, ema_decay=None, record=None) -> dict:
-        """Train `model` on `loss_of(model, generator)` from its checkpoint to the plan's step count,
-        or until the deadline; save model, EMA, optimizer and state (with `record`'s keys added).
-        Returns the state."""
-        folder, acc = self.stage_dir(stage), self.acc
-        state = self.state(stage)
-        plan = self._plans[stage] = self.plan(stage)
-        if state["step"]:  # resumed; from the EMA weights where the raw ones were left behind (they
-            # and the EMA together can be too big to carry to the GPU machine: fine-tuning starts from the EMA)
-            raw = folder / "model.safetensors"
-            model.load_state_dict(load_file(raw if raw.is_file() else folder / "ema.safetensors"))
-        ema = None
-        if ema_decay is not None:
-            ema = [p.detach().clone() for p in model.parameters()]
-            if (folder / "ema.safetensors").is_file():
-                saved = load_file(folder / "ema.safetensors")
-                ema = [saved[n].float() for n, _ in model.named_parameters()]  # it may travel as float16
-        same_weights(model)  # as DDP would; set_seed makes them the same already
-        opt = torch.optim.AdamW(model.parameters(), lr=plan["lr"], weight_decay=0.01,
-                                fused=acc.device.type == "cuda")
-        # no DDP wrapper (it syncs only what goes through forward; the losses call vae.encode and
-        # clip.get_text_features): the gradients are averaged by hand, after each step's backward
-        model, opt = acc.prepare_model(model, evaluation_mode=True), acc.prepare_optimizer(opt)
-        ema = None if ema is None else [e.to(acc.device) for e in ema]
-        warm_from = 0
-        if state["step"]:
-            if (folder / "optimizer.pt").is_file():
-                # on the CPU first: torch.load knows no "cpu:0" (a CPU process's device under a launch);
-                # load_state_dict moves the moments to the parameters' device
-                opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu"))
-            else:  # resumed without optimizer moments (they are the bulkiest file): warm up again
-                warm_from = state["step"]
-        start, t0 = state["step"], time.time()
-        planned = plan["steps"]
-        losses = torch.zeros(max(planned - start, 0), device=acc.device)  # filled in place: no per-step objects
-        refit = self.args.fit and not start and self.deadline < float("inf")
-        mark = (start, t0)
-        accumulate = plan.get("accumulate", 1)
-        shards = range(acc.process_index * accumulate, (acc.process_index + 1) * accumulate)
-        model.train()
-        bar = range(start, planned)
-        show_bar = not self.quiet and acc.is_main_process
-        if show_bar:  # imported only here: --quiet runs need no fastprogress (or its fasthtml)
-            from fastprogress.fastprogress import progress_bar
-            bar = progress_bar(bar, leave=False)
-        step = start
-        for step in bar:
-            if step >= plan["steps"] or step - start == self.args.chunk:
-                break
-            if (step - start) % 25 == 0 and step > start:
-                if self.out_of_time():
-                    break
-                # Re-fit the plan to the deadline every 250 steps, at the pace of the last 250
-                # (the first steps are slow while kernels are chosen; a pace may drift).
-                if refit and (step - start) % 250 == 100:
-                    plan["steps"] = self.fitted_steps(step, planned, (time.time() - mark[1]) / (step - mark[0]))
-                    mark = (step, time.time())
-                    if step >= plan["steps"]:
-                        break
-            progress = (step - warm_from + 1) / plan["warmup"]
-            decay = 0.55 + 0.45 * np.cos(np.pi * min(1.0, step / plan["steps"]))  # cosine from 1 to 0.1
-            for group in opt.param_groups:
-                group["lr"] = float(plan["lr"] * min(1.0, progress) * decay)
-            loss = 0.0
-            for shard in shards:  # gradients summed over this process's shards, then averaged over processes
-                part = loss_of(model, self.generator(stage, step, shard)) / accumulate
-                acc.backward(part)
-                loss = loss + part.detach()
-            average_gradients(model)
-            acc.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            if ema is not None:
-                torch._foreach_lerp_(ema, [p.detach() for p in model.parameters()], 1 - ema_decay)
-            losses[step - start] = loss.detach()  # read back only when logged: a read waits for the GPU
-            if (step + 1) % self.args.log_every == 0:  # the global batch's loss, averaged over processes
-                recent = losses[max(0, step + 1 - start - self.args.log_every): step + 1 - start].mean()
-                recent = acc.reduce(recent, "mean").item()
-                self.print(f"{stage} step {step + 1}/{plan['steps']} loss {recent:.4f} ({time.time() - t0:.0f}s)")
-                if show_bar:
-                    bar.comment = f"loss {recent:.4f}"
-        else:
-            step = plan["steps"]
-        step = min(step, plan["steps"])
-        state.update(step=step, done=step >= plan["steps"], steps=plan["steps"], batch=plan["batch"],
-                     processes=acc.num_processes, seconds=state.get("seconds", 0) + time.time() - t0,
-                     **(record or {}))
-        acc.wait_for_everyone()
-        if acc.is_main_process:
-            folder.mkdir(parents=True, exist_ok=True)
-            raw = acc.unwrap_model(model)
-            save_file({k: v.detach().float().contiguous().cpu() for k, v in raw.state_dict().items()},
-                      folder / "model.safetensors")
-            if ema is not None:
-                names = [n for n, _ in raw.named_parameters()]
-                save_file({n: e.float().contiguous().cpu() for n, e in zip(names, ema)}, folder / "ema.safetensors")
-            torch.save(opt.state_dict(), folder / "optimizer.pt")
-            self.save_state(stage, state)
-        state["losses"] = acc.reduce(losses[: step - start], "mean").tolist()
-        state["model"] = acc.unwrap_model(model)
-        state["ema"] = ema
-        return state
-
-    def plan(self, stage: str) -> dict:
-        """PLAN's settings for a stage, overridden by --steps, and by the step count it was
-        started with (a fitted plan stays fitted when resumed)."""
-        plan = {**PLAN[stage], **self.args.steps.get(stage, {})}
-        if "steps" in self.state(stage) and self.state(stage)["step"]:
-            plan["steps"] = self.state(stage)["steps"]
-        return plan
-
-    def fitted_steps(self, step: int, planned: int, seconds_per_step: float) -> int:
-        """The step count that ends 15 s before the deadline at `seconds_per_step`, at most
-        `planned`; the same on every process. Logged when it changes."""
-        from accelerate.utils import broadcast
-        fit = step + (self.deadline - time.time() - 15) / seconds_per_step
-        fit = torch.tensor([min(planned, max(step, int(fit)))], device=self.acc.device)
-        steps = int(broadcast(fit, from_process=0).item())
-        self.print(f"  {steps} steps fit before the deadline ({1000 * seconds_per_step:.0f} ms a step)")
-        return steps
+        return read_state(self.stage_dir(stage))
 
     def save_state(self, stage, state):
-        keep = {k: v for k, v in state.items() if k not in ("losses", "model", "ema")}
-        (self.stage_dir(stage) / "state.json").write_text(json.dumps(keep, indent=2) + "\n")
+        write_state(self.stage_dir(stage), state)
 
     def batch_size(self, stage) -> int:
-        return self._plans[stage]["batch"]
+        return self._plans[stage].batch
 
     def batch_rows(self, stage, generator, n_rows):
         return torch.randint(0, n_rows, (self.batch_size(stage),), generator=generator, device=self.acc.device)
@@ -396,7 +275,7 @@ def stage_unet(run: Run) -> dict:
     record = {"latent_scale": k, "min_snr": run.args.min_snr}
     if run.args.distil_from:
         record["distilled_from"] = str(run.args.distil_from)
-    return run.fit("unet", new_unet(), loss_of, ema_decay=UNET_EMA, record=record)
+    return run.fit("unet", new_unet(), loss_of, record=record)
 
 
 def distillation_teacher(run: Run, acp, k: float):
