@@ -68,14 +68,10 @@ def accuracy_rows(pipe, evaluator, n):
     rows.append((f"training phrasing 'a {{ink}} {{n}} on a {{bg}} background', guidance {GUIDANCE}", n,
                  evaluator.prompt_accuracy(generate(pipe, trained), specs)))
     red = COLOURS.index("red")
-    for negative in (None, "red ink", "red"):  # "red ink" alone is not digit-neutral (data/tiny-sd/README.md)
-        images = generate(pipe, ["a 3"] * n, negative=negative, seed=99)
-        digits, inks, _ = evaluator.read(images)
-        rows.append((f'"a 3", negative prompt {negative!r}, guidance {GUIDANCE}', n,
-                     {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
-    for g in (3.0, 5.0):  # a gentler push away from "red ink"
-        digits, inks, _ = evaluator.read(generate(pipe, ["a 3"] * n, negative="red ink", guidance=g, seed=99))
-        rows.append((f'"a 3", negative prompt \'red ink\', guidance {g}', n,
+    # a negative prompt at the default scale, then "red ink" pushed away from more gently
+    for negative, g in ((None, GUIDANCE), ("red ink", GUIDANCE), ("red", GUIDANCE), ("red ink", 3.0), ("red ink", 5.0)):
+        digits, inks, _ = evaluator.read(generate(pipe, ["a 3"] * n, negative=negative, guidance=g, seed=99))
+        rows.append((f'"a 3", negative prompt {negative!r}, guidance {g}', n,
                      {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
     for prompt in ("red ink", "red"):  # what each negative prompt draws on its own: which digits?
         digits, inks, _ = evaluator.read(generate(pipe, [prompt] * n, seed=99))

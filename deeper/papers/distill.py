@@ -147,15 +147,14 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
 
 
 def join_processes(device: str | None) -> str | None:
-    """Under `accelerate launch` (WORLD_SIZE > 1): join the other processes, draw batches unlike
-    theirs (the global seed offset by the process index), and return `device` or this process's
-    device (its own GPU; the CPU with ACCELERATE_USE_CPU=1). Outside it: `device` as given."""
+    """Under `accelerate launch` (WORLD_SIZE > 1): join the other processes (the trainer draws each
+    one's own shards) and return `device` or this process's device (its own GPU; the CPU with
+    ACCELERATE_USE_CPU=1). Outside it: `device` as given."""
     if int(os.environ.get("WORLD_SIZE", "1")) == 1:
         return device
     from accelerate import PartialState
     from accelerate.utils import parse_flag_from_env
     state = PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU") or device == "cpu")
-    torch.manual_seed(torch.initial_seed() + state.process_index)
     return device or ("cpu" if state.device.type == "cpu" else str(state.device))  # torch.load knows no "cpu:0"
 
 
