@@ -8,7 +8,7 @@ import pytest
 from deeper.tinysd.captions import COLOURS, WORDS, PromptSpec, TRAIN_TEMPLATES, fill, spec_of
 from deeper.tinysd.grammar import (COLOUR_WORDS, canonical_caption, caption, lexicon, nonce_words, split_words,
                                    tidy)
-from deeper.tinysd.held_out import (HELD_OUT_ROLE_WORDS, HELD_OUT_SETS, HELD_OUT_STRUCTURES, VALIDATION_SETS,
+from deeper.tinysd.held_out import (HELD_OUT_SETS, HELD_OUT_STRUCTURES, UNSEEN_ROLE_WORDS, VALIDATION_SETS,
                                     held_out_set, is_held_out)
 
 
@@ -71,7 +71,7 @@ def test_held_out_sets_are_reproducible_and_state_everything():
 
 def test_held_out_words_are_unknown_and_held_out_structures_use_known_words():
     known = lexicon()
-    assert not known & set(HELD_OUT_ROLE_WORDS)
+    assert not known & set(UNSEEN_ROLE_WORDS)
     for prompt, _ in held_out_set("words", 100, seed=1):
         assert set(split_words(prompt)) - known, f"{prompt!r} has no word a caption lacks"
     for prompt, _ in held_out_set("structures", 10 * len(HELD_OUT_STRUCTURES), seed=1):
@@ -81,8 +81,10 @@ def test_held_out_words_are_unknown_and_held_out_structures_use_known_words():
 def test_nonce_words_avoid_known_and_held_out_words():
     class Vocab:
         def get_vocab(self):
-            return {f"{w}</w>": k for k, w in enumerate(["red", "backdrop", "digit", "zebra", "brown", "ab", "x1y"])}
-    assert nonce_words(Vocab(), lexicon()) == ["zebra"]
+            words = ["red</w>", "backdrop</w>", "digit</w>", "zebra</w>", "brown</w>", "ab</w>", "x1y</w>", "sti", "cker</w>"]
+            return {w: k for k, w in enumerate(words)}
+    # whole words, then made-up ones of a start and an end: "sticker" is a held-out role word
+    assert nonce_words(Vocab(), lexicon()) == ["cker", "zebra", "stiab", "stibrown", "stidigit", "stired", "stizebra"]
 
 
 def test_the_canonical_caption_is_a_sentence_the_first_model_was_trained_on():

@@ -2,18 +2,21 @@
 (`deeper.tinysd.grammar` rejects any caption that matches them, and its made-up words avoid their
 role words).
 
-Two generations of them:
+Three generations of them:
 - The test sets, reported and never used to choose anything (`bench/bench_tiny_sd.py --only reading`):
   - `structures`: sentence shapes the grammar never generates, in words it does use: a stranger's
-    syntax with our vocabulary.
-  - `words`: shapes the grammar generates, with role words no training caption contains ("parchment",
-    "doodle", "emblem"): a stranger's vocabulary with our syntax. The model has never seen these
-    tokens, so it must read the role from the sentence around them.
+    syntax with our vocabulary (written before the second reading round).
+  - `words`: shapes the grammar generates, with role words no training caption contains ("sticker",
+    "stencil", "quilt"): a stranger's vocabulary with our syntax. The model has never seen these
+    tokens, so it must read the role from the sentence around them. Written on 2026-12-01, before
+    the third reading round, whose change (more and longer made-up words, grammar.py) was made
+    because the words set before it scored under its target.
   - `card`: the five phrasings the model card has always reported (`captions.HELD_OUT_TEMPLATES`).
-- The validation sets, `seen structures` and `seen words`: the first test sets, written before
-  the first reading tower was trained. One round's tower was chosen over another on their scores,
-  so they are no longer a fair test; they stay out of training and are what the next choice is made
-  on. The test sets above were written on 2026-12-01, before the round that followed.
+- The validation sets, what a choice between towers is made on. Each was a test set once, and is
+  one no longer: `seen structures` and `seen words` (the first, written before the first reading
+  tower; one round's tower was chosen over another on them), `seen words 2` (the second round's
+  words set: its score under target is why the third round changed the grammar). All stay out of
+  training.
 
 Every prompt states digit, ink and background. {n} is the digit as a word or a numeral, {word} and
 {numeral} force one.
@@ -71,10 +74,10 @@ HELD_OUT_STRUCTURES = [
     "the digit {numeral}, whose background is {bg} and whose ink is {ink}",
 ]
 
-HELD_OUT_ROLE_WORDS = ("parchment", "doodle", "marks", "backing", "emblem", "icon", "banner", "placard",
-                       "mural", "scribble", "felt", "cardboard", "hue", "tablet", "engrave", "integer", "plaque")
+SEEN_ROLE_WORDS_2 = ("parchment", "doodle", "marks", "backing", "emblem", "icon", "banner", "placard",
+                     "mural", "scribble", "felt", "cardboard", "hue", "tablet", "engrave", "integer", "plaque")
 
-HELD_OUT_WORDS = [
+SEEN_WORDS_2 = [
     "a {ink} {n} on {bg} parchment",
     "doodle a {ink} {n} on a {bg} background",
     "a {n} in {ink} marks on a {bg} backing",
@@ -87,12 +90,28 @@ HELD_OUT_WORDS = [
     "engrave the integer {numeral} in {ink} on a {bg} plaque",
 ]
 
+HELD_OUT_ROLE_WORDS = ("sticker", "stencil", "linen", "tattoo", "graffiti", "fence", "stamped", "velvet", "quilt",
+                       "cartoon", "lettering", "pixel", "carpet", "sprayed", "numeric", "rug")
+
+HELD_OUT_WORDS = [
+    "a {ink} {n} sticker on a {bg} background",
+    "stencil a {ink} {n} on {bg} linen",
+    "a {n} tattoo, {ink} on {bg}",
+    "graffiti of a {ink} {n} on a {bg} fence",
+    "the {ink} {n} stamped on {bg} velvet",
+    "a {ink} {n} on a {bg} quilt",
+    "a cartoon {n} in {ink} on a {bg} background",
+    "{ink} lettering: the {n}, on {bg}",
+    "a pixel {n}, {ink}, over a {bg} carpet",
+    "sprayed in {ink}, the numeric {numeral} on a {bg} rug",
+]
+
 # Role words no training caption may contain (grammar.py checks its lexicon against these, and its
 # made-up "nonce" words avoid them too).
-UNSEEN_ROLE_WORDS = HELD_OUT_ROLE_WORDS + SEEN_ROLE_WORDS
+UNSEEN_ROLE_WORDS = HELD_OUT_ROLE_WORDS + SEEN_ROLE_WORDS_2 + SEEN_ROLE_WORDS
 
 HELD_OUT_SETS = {"structures": HELD_OUT_STRUCTURES, "words": HELD_OUT_WORDS, "card": HELD_OUT_TEMPLATES}
-VALIDATION_SETS = {"seen structures": SEEN_STRUCTURES, "seen words": SEEN_WORDS}
+VALIDATION_SETS = {"seen structures": SEEN_STRUCTURES, "seen words": SEEN_WORDS, "seen words 2": SEEN_WORDS_2}
 
 
 def held_out_set(name: str, n: int, seed: int = 0) -> list[tuple[str, PromptSpec]]:
