@@ -40,7 +40,7 @@ def _pick(rng, options):
     return options[rng.integers(len(options))]
 
 
-NONCE_RATE = 0.15  # how often a role word becomes a made-up word (0.08 until the third reading round)
+NONCE_RATE = 0.08  # how often a role word becomes a made-up word
 
 
 class Words:
@@ -388,28 +388,17 @@ def split_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def nonce_words(tokenizer, known: set[str], held_out=UNSEEN_ROLE_WORDS, compounds: int = 20000) -> list[str]:
-    """Words to stand in for an unknown word: whole-word tokens of CLIP's vocabulary (alphabetic, 3 to
-    10 letters), and as many made-up words of two pieces (a word's start and another's end, which
-    CLIP splits into several tokens, as it does a stranger's "placard"); none that a caption uses,
-    no held-out role word, no colour name."""
+def nonce_words(tokenizer, known: set[str], held_out=UNSEEN_ROLE_WORDS) -> list[str]:
+    """Whole-word tokens of CLIP's vocabulary to stand in for an unknown word: alphabetic, 3 to 10
+    letters, none that a caption uses, no held-out role word, no colour name."""
     avoid = known | set(held_out) | COLOUR_NAMES
-    whole, starts, ends = [], [], []
-    for token in sorted(tokenizer.get_vocab()):
-        word = token.removesuffix("</w>")
-        if not (word.isalpha() and word.isascii()):
-            continue
+    out = []
+    for token in tokenizer.get_vocab():
         if token.endswith("</w>"):
-            if 3 <= len(word) <= 10 and word not in avoid:
-                whole.append(word)
-            if 2 <= len(word) <= 5:
-                ends.append(word)
-        elif 2 <= len(word) <= 5:
-            starts.append(word)
-    rng = np.random.default_rng(0)
-    made_up = {starts[i] + ends[j] for i, j in zip(rng.integers(len(starts), size=compounds),
-                                                    rng.integers(len(ends), size=compounds))}
-    return whole + sorted(made_up - avoid - set(whole))
+            word = token[:-4]
+            if word.isalpha() and word.isascii() and 3 <= len(word) <= 10 and word not in avoid:
+                out.append(word)
+    return sorted(out)
 
 
 # Colour names outside the palette: never a nonce word (a made-up "brown" would teach that colour
