@@ -20,7 +20,7 @@ import torch
 from deeper import manifest
 from deeper.paths import TINY_SD
 from deeper.sd import load_parts
-from deeper.tinysd import folder as model_folder
+from deeper.sd import folder as model_folder
 
 TARGET = 1.10
 

@@ -99,3 +99,43 @@ def test_readme_pictures_exist():
     assert pictures, "the README shows the widgets"
     for picture in pictures:
         assert (REPO / picture).is_file(), f"{picture} is missing: run `make screenshots`"
+
+
+# The layout of deeper/: each package imports only the packages below it (and the plain modules at
+# the top, such as deeper.paths); the entry points (`python -m deeper`, the doctor) sit above all.
+LAYERS = {"sd": 1, "digits": 2, "tinysd": 3, "papers": 4, "exercises": 5}
+ENTRY_POINTS = {"__main__", "doctor"}
+DEEPER = REPO / "deeper"
+
+
+def layer(module: str) -> int:
+    """A module's layer, `module` dotted inside deeper ("sd.parts", "paths")."""
+    top = module.split(".")[0]
+    return LAYERS.get(top, 9 if top in ENTRY_POINTS else 0)
+
+
+def deeper_imports(path):
+    """(line, module inside deeper) for every import of deeper in the file at `path`, relative ones resolved."""
+    import ast
+    package = list(path.relative_to(DEEPER).with_suffix("").parts[:-1])
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]
+            names = [".".join(base + node.module.split("."))] if node.module else [".".join(base + [a.name]) for a in node.names]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            full = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            names = [n.removeprefix("deeper").lstrip(".") for n in full if n == "deeper" or n.startswith("deeper.")]
+        else:
+            continue
+        yield from ((node.lineno, name) for name in names if name)
+
+
+def test_imports_run_downward():
+    upward = []
+    for path in sorted(DEEPER.rglob("*.py")):
+        here = ".".join(path.relative_to(DEEPER).with_suffix("").parts)
+        for line, name in deeper_imports(path):
+            if layer(name) > layer(here):
+                upward.append(f"deeper/{path.relative_to(DEEPER)}:{line} imports deeper.{name}")
+    assert not upward, "imports that run upward (LAYERS in this test):\n" + "\n".join(upward)
+

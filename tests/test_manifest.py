@@ -154,13 +154,13 @@ def test_the_damaged_clip_is_named(data_copy):
 
 
 class CountingJson:
-    """Stands in for `json` in deeper.tinysd.folder: records the config texts it parses (str; a
+    """Stands in for `json` in deeper.sd.folder: records the config texts it parses (str; a
     safetensors header comes as bytes)."""
 
     def __init__(self, monkeypatch):
         import json
 
-        from deeper.tinysd import folder
+        from deeper.sd import folder
         self.parsed = []
         monkeypatch.setattr(folder, "json", self)
         self._json = json
@@ -174,7 +174,7 @@ class CountingJson:
 def test_intact_shipped_configs_are_not_parsed_again(data_copy, tmp_path, monkeypatch):
     """A file whose bytes match the manifest is the shipped one, whose JSON parses (checked below):
     loading skips parsing it (tokenizer.json alone is 3.6 MB). A folder no manifest covers is parsed."""
-    from deeper.tinysd.folder import REQUIRED
+    from deeper.sd.folder import REQUIRED
     counting = CountingJson(monkeypatch)
     check_model_folder(data_copy / "tiny-sd")
     assert counting.parsed == []
@@ -186,7 +186,7 @@ def test_intact_shipped_configs_are_not_parsed_again(data_copy, tmp_path, monkey
 def test_every_shipped_config_parses():
     import json
 
-    from deeper.tinysd.folder import REQUIRED
+    from deeper.sd.folder import REQUIRED
     for name, kind in REQUIRED.items():
         if kind == "json":
             assert isinstance(json.loads((DATA / "tiny-sd" / name).read_text()), dict), name

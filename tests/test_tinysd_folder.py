@@ -8,7 +8,7 @@ import torch
 
 from deeper.paths import DATA, TINY_SD
 from deeper.tinysd import ModelFolderError, check_model_folder, load_clip
-from deeper.tinysd.folder import REQUIRED
+from deeper.sd.folder import REQUIRED
 
 
 @pytest.fixture(scope="module")

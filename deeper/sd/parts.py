@@ -18,8 +18,8 @@ from packaging.version import Version
 from ..device import explain_mps, pick_device
 from ..manifest import manifest_root
 from ..paths import DATA, TINY_SD
+from .folder import ModelFolderError, check_model_folder, restore_hint
 from .text import KnownWords, read_known_words
-from ..tinysd import ModelFolderError, check_model_folder
 
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -155,11 +155,12 @@ def shipped_or_given(model_id) -> str:
 
 def check_shipped(folder: Path) -> None:
     """A model shipped in data/ (or a copy of data/ with its manifest) is checked file by file first
-    (deeper.tinysd knows its files and how to restore them, data/MANIFEST.sha256 their checksums): a
+    (`deeper.sd.folder` knows its files, data/MANIFEST.sha256 their checksums): a
     clone without its LFS files, a cut-short download or damaged bytes are named, not loaded as noise."""
-    if folder.resolve().is_relative_to(DATA.resolve()) or manifest_root(folder) is not None:
+    data = DATA if folder.resolve().is_relative_to(DATA.resolve()) else manifest_root(folder)
+    if data is not None:
         try:
-            check_model_folder(folder)
+            check_model_folder(folder, restore=restore_hint(folder, data))
         except ModelFolderError as e:
             raise ValueError(f"model_id {str(folder)!r}: {e}") from e
 

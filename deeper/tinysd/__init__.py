@@ -10,7 +10,8 @@ whole tiny CLIP (text-image similarity).
 from .captions import COLOURS, PALETTE, PromptSpec, held_out_prompts
 from .clip import load_clip
 from .evaluator import Evaluator, load_evaluator, prompt_accuracy
-from .folder import ModelFolderError, check_model_folder
+from ..sd.folder import ModelFolderError
+from .folder import check_model_folder
 
 __all__ = ["COLOURS", "PALETTE", "PromptSpec", "held_out_prompts", "load_clip", "Evaluator",
            "load_evaluator", "prompt_accuracy", "ModelFolderError", "check_model_folder"]

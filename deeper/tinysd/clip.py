@@ -56,7 +56,8 @@ def load_clip(clip_folder, text_encoder) -> CLIPModel:
     """The whole tiny CLIP in float32: the shipped text encoder plus the vision tower and projections."""
     from safetensors.torch import load_file
 
-    from .folder import RESTORE, ModelFolderError, verify_shipped
+    from ..sd.folder import ModelFolderError, verify_shipped
+    from .folder import RESTORE
     path = Path(clip_folder) / VISION_FILE
     if not path.is_file():
         raise ModelFolderError(f"The CLIP file {path} is missing. {RESTORE}")

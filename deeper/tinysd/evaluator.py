@@ -158,13 +158,13 @@ def load_evaluator(folder=EVALUATOR, device=None) -> Evaluator:
     """The shipped evaluator; a missing or damaged weight file is an error that names it."""
     from safetensors.torch import load_file
 
-    from .folder import ModelFolderError, _check_safetensors, verify_shipped
+    from ..sd.folder import ModelFolderError, check_safetensors, verify_shipped
     path = Path(folder) / WEIGHTS
     how = "Restore it with `git checkout -- data/evaluator` (or retrain it with `make train`)."
     if not path.is_file():
         raise ModelFolderError(f"The evaluator file {path} is missing. {how}")
     try:
-        _check_safetensors(path)
+        check_safetensors(path)
     except (ValueError, UnicodeDecodeError) as e:
         raise ModelFolderError(f"The evaluator file {path} is damaged or truncated ({e}). {how}") from e
     verify_shipped(folder)  # the bytes behind the header
