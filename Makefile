@@ -17,7 +17,7 @@ HEADLESS ?=
 # busy-waiting makes a loaded 2-core machine 10x slower (one UNet call: 304 ms against 29 ms).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: lab test test-colab site data bench train readme screenshots clean
+.PHONY: lab test test-python test-widgets7 test-colab site data bench train readme screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,9 +70,14 @@ lab: data
 	$(VENV)/bin/jupyter lab --notebook-dir=course --ip=127.0.0.1 --port=$(PORT) \
 		$(if $(HEADLESS),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-test: data $(IW7)/.installed
+test: test-python test-widgets7
+
+# Everything pytest collects (tests/site apart: make site checks the site built from what this ran).
+test-python: data
 	$(PY) -m pytest
-	# The widget tests again under Colab's ipywidgets 7.7.1.
+
+# The widget tests again under Colab's ipywidgets 7.7.1 (.ci/run runs them beside test-python, niced).
+test-widgets7: data $(IW7)/.installed
 	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
 
 # Every notebook again, and the tests on what it computed, under Colab's versions (tools/colab_pins.py
@@ -93,9 +98,10 @@ bench: data
 	@for script in $(filter-out %_gpu.py,$(wildcard bench/bench_*.py)); do \
 		echo "== $$script"; $(PY) $$script || exit 1; done
 
-# The README's pictures of the widgets come from the browser tests' screenshots, never drawn by hand.
+# The README's pictures of the widgets come from the browser tests' screenshots, never drawn by hand
+# (SCREENSHOTS=1: the Imagic explorer's fit with notebook 22's own settings, not CI's short ones).
 screenshots: data
-	$(PY) -m pytest -m browser
+	SCREENSHOTS=1 $(PY) -m pytest -m browser
 	mkdir -p docs/screenshots
 	cp tests/output/screenshots/*.png docs/screenshots/
 

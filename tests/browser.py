@@ -25,6 +25,8 @@ SCREENSHOTS = REPO / "tests" / "output" / "screenshots"
 # running them again in JupyterLab adds minutes of CI and no test (notebook 20's table alone is two).
 NOT_IN_THE_BROWSER = {
     "10_sd_pipeline.ipynb": ("seeds", "same-seed", "steps", "guidance", "negative", "img2img"),
+    # the swapped word and textual inversion: half a minute a run, and the attention explorer reads none of it
+    "14_sd_text_and_attention.ipynb": ("swap", "ti-before", "ti-learn", "ti-measure", "ti-compose"),
     "20_progressive_distillation.ipynb": ("live-data", "live", "live-images", "table", "plot", "target"),
     "22_imagic.ipynb": ("table",),
 }
