@@ -22,7 +22,7 @@ from deeper.papers.evaluate import (Benchmark, format_table, guided_rows, imagic
 from deeper.papers.imagic import ImagicSettings
 from deeper.papers.students import Family, teacher_of
 from deeper.sd import load_parts
-from deeper.tinysd.evaluator import load_evaluator
+from deeper.digits.evaluator import load_evaluator
 
 
 def find(rows, model, steps, guidance=None):
@@ -59,8 +59,8 @@ def guided(parts, evaluator, bench):
 
 def reading(parts, evaluator, n, seed=4321):
     """The 4-step students beside their teacher (DDIM, 32 steps) on each held-out set of
-    deeper.tinysd.held_out, all at guidance 7.5: do the students read a sentence as the teacher does?"""
-    from deeper.tinysd.held_out import HELD_OUT_SETS, held_out_set
+    deeper.digits.held_out, all at guidance 7.5: do the students read a sentence as the teacher does?"""
+    from deeper.digits.held_out import HELD_OUT_SETS, held_out_set
     teacher = teacher_of(parts)
     progressive_4, guided_4 = Family("progressive", parts.unet)[4], Family("guided", parts.unet)[4]
     rows = []

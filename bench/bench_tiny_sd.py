@@ -21,7 +21,8 @@ import torch
 
 from deeper.paths import TINY_SD
 from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
-from deeper.tinysd import check_model_folder, held_out_prompts, load_evaluator
+from deeper.digits import held_out_prompts, load_evaluator
+from deeper.tinysd import check_model_folder
 from deeper.tinysd.unet import at_latent_scale
 
 STEPS = 30
@@ -53,7 +54,7 @@ def held_out(n):
 
 
 def accuracy_rows(pipe, evaluator, n):
-    from deeper.tinysd.captions import COLOURS, HELD_OUT_TEMPLATES, fill
+    from deeper.digits.captions import COLOURS, HELD_OUT_TEMPLATES, fill
     rows = []
     prompts, specs = held_out(n)
     for g in (GUIDANCE, 3.0, 1.0):
@@ -86,9 +87,9 @@ def style_rows(pipe, evaluator, n):
     """Do style words draw? The training phrasing with and without each word, random digits and
     colours; the share of images whose measured strokes earn thin, thick and slanted (the dataset's
     thresholds, so a word at 100% is drawn every time, and a deaf model leaves each row alike)."""
-    from deeper.papers.attributes import TEMPLATE, read_attributes
-    from deeper.tinysd.captions import COLOURS, fill, random_colours
-    from deeper.tinysd.dataset import SLANTED, THICK, THIN
+    from deeper.digits.attributes import TEMPLATE, read_attributes
+    from deeper.digits.captions import COLOURS, fill, random_colours
+    from deeper.digits.dataset import SLANTED, THICK, THIN
     rng = np.random.default_rng(7)
     digits, (inks, bgs) = rng.integers(0, 10, n), random_colours(rng, n)
     rows = []
@@ -176,11 +177,11 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 4.0, 5.0, 6.0, 7.0)):
 
 
 def reading_rows(pipe, evaluator, n, templates=True):
-    """All-three accuracy on each held-out set (deeper.tinysd.held_out: the test sets, then the
+    """All-three accuracy on each held-out set (deeper.digits.held_out: the test sets, then the
     validation sets), n prompts each, with the images whose ink and background came out swapped
     counted apart; then each template alone."""
-    from deeper.tinysd.captions import COLOURS
-    from deeper.tinysd.held_out import HELD_OUT_SETS, VALIDATION_SETS, held_out_set
+    from deeper.digits.captions import COLOURS
+    from deeper.digits.held_out import HELD_OUT_SETS, VALIDATION_SETS, held_out_set
     rows = []
     for name, set_templates in (HELD_OUT_SETS | VALIDATION_SETS).items():
         pairs = held_out_set(name, n, seed=4321)

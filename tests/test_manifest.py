@@ -11,7 +11,8 @@ import pytest
 from deeper import manifest
 from deeper.manifest import NAME, ShippedFileError, check_all, verify
 from deeper.paths import DATA
-from deeper.tinysd import ModelFolderError, check_model_folder, load_evaluator
+from deeper.digits import load_evaluator
+from deeper.tinysd import ModelFolderError, check_model_folder
 
 UNET = "tiny-sd/unet/diffusion_pytorch_model.safetensors"
 

@@ -95,7 +95,7 @@ def test_each_process_draws_its_own_shard_of_the_global_batch(runs):
 def initial_parameters(stage: str) -> dict:
     from accelerate.utils import set_seed
     from deeper.tinysd import train
-    from deeper.tinysd.evaluator import DigitClassifier
+    from deeper.digits.evaluator import DigitClassifier
     from deeper.tinysd.models import new_clip, new_unet, new_vae
     set_seed(train.STAGES.index(stage))  # what train.main seeds each stage with (--seed 0)
     model = {"clip": new_clip, "vae": new_vae, "evaluator": DigitClassifier, "unet": new_unet}[stage]()

@@ -5,10 +5,10 @@ import pytest
 import torch
 from PIL import Image
 
-from deeper.papers.attributes import Attributes, coverage, make_edit
+from deeper.digits.attributes import Attributes, coverage, make_edit
 from deeper.papers.imagic import Imagic, ImagicSettings, input_image, interpolate
-from deeper.tinysd.captions import COLOURS
-from deeper.tinysd.dataset import PALETTE_RGB, render
+from deeper.digits.captions import COLOURS
+from deeper.digits.dataset import PALETTE_RGB, render
 from sd_fixtures import tiny_parts
 
 QUICK = ImagicSettings(embedding_steps=3, unet_steps=3, batch_size=2, sample_steps=2, embedding_lr=1e-2)

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from deeper.mnist import load_mnist
-from deeper.tinysd.captions import (COLOURS, HELD_OUT_TEMPLATES, PALETTE, TRAIN_TEMPLATES, WORDS, PromptSpec,
+from deeper.digits.captions import (COLOURS, HELD_OUT_TEMPLATES, PALETTE, TRAIN_TEMPLATES, WORDS, PromptSpec,
                                     held_out_prompts, random_colours, training_captions)
-from deeper.tinysd.dataset import STYLES, CaptionedDigits, measure_style, pad
+from deeper.digits.dataset import STYLES, CaptionedDigits, measure_style, pad
 from deeper.tinysd.folder import new_tokenizer
 
 

@@ -6,9 +6,10 @@ import torch
 
 from deeper.mnist import load_mnist
 from deeper.paths import DATA
-from deeper.tinysd import COLOURS, ModelFolderError, PromptSpec, load_evaluator, prompt_accuracy
-from deeper.tinysd.dataset import PALETTE_RGB, pad, render
-from deeper.tinysd.evaluator import colour_mnist_accuracy, read_colours
+from deeper.digits import COLOURS, PromptSpec, load_evaluator, prompt_accuracy
+from deeper.sd.folder import ModelFolderError
+from deeper.digits.dataset import PALETTE_RGB, pad, render
+from deeper.digits.evaluator import colour_mnist_accuracy, read_colours
 
 
 @pytest.fixture(scope="module", autouse=True)

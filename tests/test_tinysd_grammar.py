@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 
-from deeper.tinysd.captions import COLOURS, WORDS, PromptSpec, TRAIN_TEMPLATES, fill, spec_of
-from deeper.tinysd.grammar import (COLOUR_WORDS, canonical_caption, caption, lexicon, nonce_words, split_words,
+from deeper.digits.captions import COLOURS, WORDS, PromptSpec, TRAIN_TEMPLATES, fill, spec_of
+from deeper.digits.grammar import (COLOUR_WORDS, canonical_caption, caption, lexicon, nonce_words, split_words,
                                    tidy)
-from deeper.tinysd.held_out import (HELD_OUT_SETS, HELD_OUT_STRUCTURES, UNSEEN_ROLE_WORDS, VALIDATION_SETS,
+from deeper.digits.held_out import (HELD_OUT_SETS, HELD_OUT_STRUCTURES, UNSEEN_ROLE_WORDS, VALIDATION_SETS,
                                     held_out_set, is_held_out)
 
 

@@ -26,7 +26,7 @@ def record_rows(seen: dict, label=lambda: ""):
     """Append the rows of every batch a stage draws to seen[label() + stage], in order. Returns
     the function that stops recording."""
     from deeper.tinysd import train
-    from deeper.tinysd.dataset import CaptionedDigits
+    from deeper.digits.dataset import CaptionedDigits
     batch_rows, grouped = train.Run.batch_rows, CaptionedDigits.same_colours_and_digit
 
     def recorded_batch_rows(self, stage, generator, n_rows):

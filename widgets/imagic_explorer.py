@@ -8,10 +8,10 @@ import numpy as np
 
 from deeper.images import enlarge, to_pil
 from deeper.mnist import load_mnist
-from deeper.papers.attributes import EDITS, make_edit, read_attributes
+from deeper.digits.attributes import EDITS, make_edit, read_attributes
 from deeper.papers.imagic import Imagic, ImagicSettings, input_image, sweep
-from deeper.tinysd.captions import COLOURS
-from deeper.tinysd.dataset import PALETTE_RGB, pad, render
+from deeper.digits.captions import COLOURS
+from deeper.digits.dataset import PALETTE_RGB, pad, render
 
 from .common import SLIDER_WIDTH, MessageLine, figure_png, guarded, png_bytes, shows_errors
 

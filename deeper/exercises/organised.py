@@ -42,7 +42,7 @@ with_negative = Exercise(
     ["Guidance needs two halves: first the embeddings the image is pushed away from (the empty prompt until now, "
      "the negative prompt here), then the prompts'.",
      "One negative prompt per image: `torch.cat([text_enc([negative_prompt] * len(prompts)), text_enc(prompts)])`."],
-    compare_cases(lambda: [Case(f'with_negative({PROMPTS[:1]!r}, "blue")', PROMPTS[:1], "blue"),
+    compare_cases(lambda: [Case(f'with_negative({PROMPTS[:1]!r}, "blue ink")', PROMPTS[:1], "blue ink"),
                            Case(f'with_negative({PROMPTS!r}, "white background")', PROMPTS, "white background")],
                   run=lambda fn, prompts, negative: fn(tiny_text_enc, prompts, negative),
                   expect=lambda prompts, negative: guidance_embeddings(tiny_parts(), prompts, negative, GUIDANCE_SCALE),

@@ -1,7 +1,7 @@
 """The distillation data: latents of the tiny SD's own training images, with their captions.
 
 `python -m deeper.papers.data --out checkpoints/papers/data.pt` renders the MNIST training split
-as the tiny SD saw it (`deeper.tinysd.dataset.CaptionedDigits`) and encodes it with its VAE, here,
+as the tiny SD saw it (`deeper.digits.dataset.CaptionedDigits`) and encodes it with its VAE, here,
 so the GPU machine (no network, no MNIST) only loads one small file.
 """
 
@@ -14,7 +14,7 @@ from ..mnist import load_mnist
 from ..paths import TINY_SD
 from ..sd.parts import load_parts
 from ..sd.vae import encode
-from ..tinysd.dataset import CaptionedDigits
+from ..digits.dataset import CaptionedDigits
 
 
 def training_latents(parts, limit: int | None = None, seed: int = 1, batch_size: int = 500):

@@ -1,4 +1,4 @@
-"""Every number the paper notebooks state: prompt accuracy (deeper.tinysd's evaluator), a Fréchet
+"""Every number the paper notebooks state: prompt accuracy (deeper.digits' evaluator), a Fréchet
 distance on that evaluator's digit-classifier features against real rendered digits for the same
 prompts ("FID with LeNet features", at MNIST scale), UNet evaluations and wall time per image; and
 for Imagic, how often each kind of edit reaches its target while keeping the rest."""
@@ -12,9 +12,9 @@ import torch
 from ..mnist import load_mnist
 from ..paths import DATA
 from ..sd.settings import GUIDANCE_SCALE
-from ..tinysd.captions import COLOURS, held_out_prompts
-from ..tinysd.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
-from .attributes import EDITS, make_edit
+from ..digits.captions import COLOURS, held_out_prompts
+from ..digits.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
+from ..digits.attributes import EDITS, make_edit
 from .generate import generate, seconds_per_image
 from .imagic import Imagic, sweep
 

@@ -169,8 +169,8 @@ class Sweep:
 
 
 def sweep(imagic: Imagic, evaluator, edit, etas, seeds=(0,)) -> Sweep:
-    """Run stage C along `etas` and judge each image with `edit` (a deeper.papers.attributes.Edit)."""
-    from .attributes import read_attributes
+    """Run stage C along `etas` and judge each image with `edit` (a deeper.digits.attributes.Edit)."""
+    from ..digits.attributes import read_attributes
 
     images = imagic.edit(etas, seeds).cpu()
     found = read_attributes(evaluator, images)

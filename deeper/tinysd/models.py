@@ -10,7 +10,8 @@ its size); the VAE maps 32x32x3 to 4x8x8 latents, as SD maps 512x512x3 to 4x64x6
 from diffusers import AutoencoderKL, LMSDiscreteScheduler, UNet2DConditionModel
 from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPVisionConfig
 
-IMAGE_SIZE = 32
+from ..digits.dataset import IMAGE_SIZE
+
 LATENT_SIZE = 8
 LATENT_CHANNELS = 4
 TEXT_WIDTH = 64

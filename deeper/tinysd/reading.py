@@ -30,9 +30,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .captions import COLOURS, PromptSpec
-from .dataset import STYLES, tokenize
-from .grammar import canonical_caption, caption, lexicon, nonce_words
+from ..digits.captions import COLOURS, PromptSpec
+from ..digits.dataset import STYLES, tokenize
+from ..digits.grammar import canonical_caption, caption, lexicon, nonce_words
 
 SAY_ALL = 0.6  # share of captions that state digit, ink and background; the others drop each at random
 DROP = 0.35  # chance to leave one attribute unsaid, in the others

@@ -44,10 +44,10 @@ from safetensors.torch import load_file
 from ..mnist import load_mnist
 from ..paths import DATA, REPO
 from ..training import Plan, Trainer, past, read_state, step_generator, write_state
-from .captions import COLOURS
+from ..digits.captions import COLOURS
 from .clip import clip_loss, save_clip_extras
-from .dataset import STYLES, CaptionedDigits, pad, tokenize
-from .evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
+from ..digits.dataset import STYLES, CaptionedDigits, pad, tokenize
+from ..digits.evaluator import DigitClassifier, Evaluator, classifier_loss, colour_mnist_accuracy, save_evaluator
 from .folder import new_tokenizer, save_model_folder
 from .models import new_clip, new_scheduler, new_unet, new_vae
 from .unet import (MIN_SNR_GAMMA, alphas_cumprod, at_latent_scale, conditioned_batch, encode_dataset, encode_latents,
@@ -370,7 +370,7 @@ def export_text(run: Run) -> dict:
     """`--teacher`'s folder, written to `--data`/tiny-sd with the text stage's text tower and the
     list of words it was taught (known_words.txt: the prompt panel names the others)."""
     from ..sd.parts import load_parts
-    from .grammar import write_known_words
+    from ..digits.grammar import write_known_words
     state = run.state("text")
     if not state["done"]:
         run.print(f"warning: exporting the text tower at step {state['step']} of {state['steps']}")

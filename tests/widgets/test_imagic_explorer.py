@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from deeper.papers.imagic import ImagicSettings
-from deeper.tinysd.evaluator import DigitClassifier, Evaluator
+from deeper.digits.evaluator import DigitClassifier, Evaluator
 from sd_fixtures import tiny_parts
 from widgets.imagic_explorer import ImagicExplorer
 

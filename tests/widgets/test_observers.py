@@ -9,7 +9,7 @@ import ipywidgets as W
 import pytest
 
 import widgets
-from deeper.tinysd.evaluator import DigitClassifier, Evaluator
+from deeper.digits.evaluator import DigitClassifier, Evaluator
 from papers_fixtures import students_folder
 from sd_fixtures import tiny_parts
 

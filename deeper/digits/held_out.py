@@ -1,5 +1,5 @@
 """The held-out prompts that say whether the tiny SD reads a sentence, never trained on
-(`deeper.tinysd.grammar` rejects any caption that matches them, and its made-up words avoid their
+(`deeper.digits.grammar` rejects any caption that matches them, and its made-up words avoid their
 role words).
 
 Three generations of them:

@@ -1,14 +1,14 @@
 """What an image shows, read off by the tiny SD's evaluator: digit, ink and background (its own
 read-out), plus stroke thickness and slant, measured from the ink coverage by the moments the
-dataset's captions were made with (`deeper.tinysd.dataset.measure_style`)."""
+dataset's captions were made with (`deeper.digits.dataset.measure_style`)."""
 
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ..tinysd.captions import COLOURS, fill
-from ..tinysd.dataset import PALETTE_RGB, SLANTED, THICK, measure_style
+from .captions import COLOURS, fill
+from .dataset import PALETTE_RGB, SLANTED, THICK, measure_style
 
 EDITS = ("ink", "background", "thickness", "slant")
 TEMPLATE = "a {style}{ink} {n} on a {bg} background"  # the tiny SD's most frequent training phrasing
