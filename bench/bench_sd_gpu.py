@@ -2,7 +2,7 @@
 the pipeline, the hand-written loop, and the loop with the UNet under torch.compile.
 
     python bench/bench_sd_gpu.py                       # on the GPU machine: fp16, 512x512, 50 LMS steps
-    python bench/bench_sd_gpu.py --size tiny --device cpu --dtype float32 --steps 4 --rounds 1   # a dry run
+    python bench/bench_sd_gpu.py --size small --device cpu --dtype float32 --steps 4 --rounds 1   # a dry run
 
 Reports UNet steps per second (the guided batch of two counts as one step), peak GPU memory, the
 one-off compile time, and how far the compiled loop's images are from the eager ones.
@@ -10,7 +10,9 @@ one-off compile time, and how far the compiled loop's images are from the eager 
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,8 +21,10 @@ from diffusers import LMSDiscreteScheduler
 
 from deeper.images import to_pil
 from deeper.sd import compile_unet, decode, denoise, make_scheduler, seed_generator
-from deeper.sd.random_parts import random_parts
 from deeper.sd.settings import GUIDANCE_SCALE as GUIDANCE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from random_parts import random_parts  # noqa: E402 - a test fixture: SD's shapes with random weights
 
 PROMPT, NEGATIVE, SEED = "a photograph of an astronaut riding a horse", "blurry", 1
 
@@ -54,7 +58,7 @@ def pixels(parts, latents) -> np.ndarray:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--size", default="sd15", choices=["sd15", "tiny"])
+    p.add_argument("--size", default="sd15", choices=["sd15", "small"])
     p.add_argument("--device", default="cuda")
     p.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
     p.add_argument("--steps", type=int, default=50)

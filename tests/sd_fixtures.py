@@ -3,12 +3,12 @@
 
 from functools import lru_cache
 
-from deeper.sd.random_parts import random_parts
+from random_parts import random_parts
 
 
 @lru_cache(maxsize=None)
 def tiny_parts():
-    return random_parts("tiny", seed=0)
+    return random_parts("small", seed=0)
 
 
 def saved_tiny_folder(tmp_path_factory, name: str = "tiny"):

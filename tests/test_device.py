@@ -118,7 +118,7 @@ def test_mps_refusal_during_generation_says_what_to_do(monkeypatch):
     """An MPS that lacks an operation mid-run: the error names the fallback variable and DEVICE='cpu'."""
     import importlib
 
-    from deeper.sd.random_parts import random_parts
+    from random_parts import random_parts
 
     run_module = importlib.import_module("deeper.sd.run")  # the module; `deeper.sd.run` is also its function
 

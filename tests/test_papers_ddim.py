@@ -10,12 +10,12 @@ from deeper.papers.progressive import noisy
 from deeper.papers.denoisers import Student, Teacher, ddim_scheduler, student_unet
 from deeper.sd import denoising_loop, encode_prompt
 from deeper.sd.loop import guidance_embedding
-from deeper.sd.random_parts import random_parts
+from random_parts import random_parts
 
 
 @pytest.fixture(scope="module")
 def parts():
-    return random_parts("tiny", seed=0)
+    return random_parts("small", seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from diffusers import LMSDiscreteScheduler
 from deeper.images import to_pil
 from deeper.papers.denoisers import ddim_scheduler, student_unet
 from deeper.sd import SCHEDULERS, decode, denoise, encode_prompt, make_scheduler, run, seed_generator
-from deeper.sd.random_parts import SCHEDULER
+from random_parts import SCHEDULER
 from sd_fixtures import tiny_parts
 
 
