@@ -70,15 +70,18 @@ lab: data
 	$(VENV)/bin/jupyter lab --notebook-dir=course --ip=127.0.0.1 --port=$(PORT) \
 		$(if $(HEADLESS),--no-browser,) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-test: test-python test-widgets7
+# Both halves side by side: the widget tests under ipywidgets 7.7.1 niced, on the CPU time pytest's
+# run leaves idle (it keeps about 1.5 of 2 cores busy); each line of output whole.
+test: data $(IW7)/.installed
+	$(MAKE) --no-print-directory -j2 --output-sync=line test-python test-widgets7
 
 # Everything pytest collects (tests/site apart: make site checks the site built from what this ran).
 test-python: data
 	$(PY) -m pytest
 
-# The widget tests again under Colab's ipywidgets 7.7.1 (.ci/run runs them beside test-python, niced).
+# The widget tests again under Colab's ipywidgets 7.7.1.
 test-widgets7: data $(IW7)/.installed
-	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
+	PYTHONPATH=$(IW7) nice -n 10 EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
 
 # Every notebook again, and the tests on what it computed, under Colab's versions (tools/colab_pins.py
 # checks the venv and its kernel first). Outputs go beside make test's, which the site is built from.
