@@ -81,7 +81,7 @@ test-python: data
 
 # The widget tests again under Colab's ipywidgets 7.7.1.
 test-widgets7: data $(IW7)/.installed
-	PYTHONPATH=$(IW7) nice -n 10 EXPECT_IPYWIDGETS=7 $(PY) -m pytest tests/widgets -p no:cacheprovider
+	PYTHONPATH=$(IW7) EXPECT_IPYWIDGETS=7 nice -n 10 $(PY) -m pytest tests/widgets -p no:cacheprovider
 
 # Every notebook again, and the tests on what it computed, under Colab's versions (tools/colab_pins.py
 # checks the venv and its kernel first). Outputs go beside make test's, which the site is built from.
