@@ -1,6 +1,6 @@
 """Textual inversion on the shipped tiny model (CPU): learn `<teal>`, a colour its palette lacks, from
 32 teal digits (`deeper.sd.textual_inversion`, notebook 14's settings), then draw 100 prompts naming it
-and count the images whose ink is nearer to teal than to any palette colour (`deeper.tinysd.new_ink`).
+and count the images whose ink is nearer to teal than to any palette colour (`deeper.digits.new_ink`).
 Target: 80% of 100. Before learning (the token starts as 'blue') the same count, side by side, and
 after learning what the ink reads as on each background. 50 LMS steps: with fewer the sampler's own
 error pushes the off-palette ink to green or blue (this CPU, seed 0: 66% at 20 steps, 80% at 50; one
@@ -25,7 +25,7 @@ import time
 from deeper.mnist import load_mnist
 from deeper.sd import generate, load_parts
 from deeper.sd.textual_inversion import add_token, learn_embedding
-from deeper.tinysd import new_ink
+from deeper.digits import new_ink
 
 TOKEN = "<teal>"
 

@@ -139,3 +139,35 @@ def test_imports_run_downward():
                 upward.append(f"deeper/{path.relative_to(DEEPER)}:{line} imports deeper.{name}")
     assert not upward, "imports that run upward (LAYERS in this test):\n" + "\n".join(upward)
 
+
+
+# Words that are colours outside the palette's sense: PIL's name for a canvas's colour.
+NOT_THE_PALETTE = {("images.py", "white")}
+
+
+def test_only_deeper_digits_knows_the_palette():
+    """No module outside deeper/digits names a palette colour or restates its RGB: a palette change
+    is one edit there. Docstrings and example prompts inside longer strings don't count."""
+    import ast
+    captions = ast.parse((DEEPER / "digits" / "captions.py").read_text())
+    PALETTE = next(ast.literal_eval(n.value) for n in captions.body
+                   if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PALETTE")
+    rgb = {tuple(round(v, 3) for v in c) for c in PALETTE.values()}
+    found = []
+    for path in sorted(DEEPER.rglob("*.py")):
+        where = path.relative_to(DEEPER)
+        if where.parts[0] == "digits":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in PALETTE and id(node) not in docstrings:
+                if (str(where), node.value) not in NOT_THE_PALETTE:
+                    found.append(f"deeper/{where}:{node.lineno} names {node.value!r}")
+            if isinstance(node, ast.Tuple) and len(node.elts) == 3 and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, float) for e in node.elts):
+                if tuple(round(e.value, 3) for e in node.elts) in rgb:
+                    found.append(f"deeper/{where}:{node.lineno} restates a palette colour")
+    assert not found, "palette colours outside deeper/digits:\n" + "\n".join(found)

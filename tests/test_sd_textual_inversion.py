@@ -1,5 +1,5 @@
 """Textual inversion (deeper.sd.textual_inversion) on a copy of the random tiny parts: a new token with
-its own row, only that row learned, and bad input named; the teal read-out (deeper.tinysd.new_ink)."""
+its own row, only that row learned, and bad input named; the teal read-out (deeper.digits.new_ink)."""
 
 import copy
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from deeper.sd.textual_inversion import add_token, embedding_table, learn_embedding
-from deeper.tinysd import new_ink
-from deeper.tinysd.dataset import PALETTE_RGB, render
+from deeper.digits import new_ink
+from deeper.digits.dataset import PALETTE_RGB, render
 from sd_fixtures import tiny_parts
 
 
