@@ -57,7 +57,6 @@ def main():
     p.add_argument("--samples", type=int, default=200)
     p.add_argument("--guidance", type=float, default=GUIDANCE_SCALE)
     args = p.parse_args()
-    torch.manual_seed(0)
     parts, evaluator = load_parts(), load_evaluator()
     print(f'"a 3" at guidance {args.guidance}, {STEPS} LMS steps, seeds from 99 (device: {parts.device})')
     print("| negative prompt | n | a 3 | digits read (0-9) | reads as a 3, each half's clean image | "
