@@ -135,11 +135,11 @@ def test_run_stops_when_asked_and_decodes_where_it_got_to():
 def test_a_stopped_run_is_made_again_by_stop_after():
     parts = tiny_parts()
     stopped = run(parts, "a 6", steps=8, seed=0, should_stop=lambda: True)
-    assert stopped.made_with == {**stopped.settings, "stop_after": 1} and "stop_after=1" in stopped.code()
+    assert stopped.made_with == {**stopped.settings.as_kwargs(), "stop_after": 1} and "stop_after=1" in stopped.code()
     again = run(parts, **stopped.made_with)
     assert again.stopped and np.array_equal(np.asarray(again.image), np.asarray(stopped.image))
     whole = run(parts, "a 6", steps=2, seed=0, stop_after=2)
-    assert not whole.stopped and whole.made_with == whole.settings
+    assert not whole.stopped and whole.made_with == whole.settings.as_kwargs()
     with pytest.raises(ValueError, match="stop_after must be a whole number"):
         run(parts, "a 6", steps=2, stop_after=0)
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from deeper.sd import checked_settings, generate, seed_generator, settings_code
+from deeper.sd import Settings, checked_settings, generate, seed_generator, settings_code
 from sd_fixtures import tiny_parts
 
 BAD = [
@@ -51,8 +51,8 @@ def test_unknown_setting_is_named():
 
 def test_defaults_and_edges_are_accepted():
     s = checked_settings(tiny_parts(), prompt="", seed=2**32 - 1, guidance_scale=0, steps=1000, scheduler="dpm_solver")
-    assert s == dict(prompt="", negative_prompt="", guidance_scale=0.0, steps=1000, seed=2**32 - 1,
-                     scheduler="DPM-Solver", height=32, width=32)
+    assert s == Settings(prompt="", negative_prompt="", guidance_scale=0.0, steps=1000, seed=2**32 - 1,
+                         scheduler="DPM-Solver", height=32, width=32)
 
 
 def test_the_seed_range_is_what_torch_keeps():
@@ -71,7 +71,7 @@ def test_every_seed_at_the_boundaries_draws_its_own_image():
 
 def test_no_seed_draws_one_and_records_it():
     s = checked_settings(tiny_parts(), seed=None)
-    assert isinstance(s["seed"], int) and 0 <= s["seed"] < 2**32
+    assert isinstance(s.seed, int) and 0 <= s.seed < 2**32
 
 
 def test_empty_prompt_makes_an_image():
@@ -81,8 +81,8 @@ def test_empty_prompt_makes_an_image():
 def test_settings_code_makes_the_same_image():
     parts = tiny_parts()
     s = checked_settings(parts, prompt="a 9", steps=3, seed=4)
-    code = settings_code(s, "some/model")
+    code = settings_code(s.as_kwargs(), "some/model")
     assert "load_parts('some/model')" in code
     namespace = {"load_parts": lambda *a: parts}
     exec(code.replace("from deeper.sd import generate, load_parts", "from deeper.sd import generate"), namespace)
-    assert namespace["image"].tobytes() == generate(parts, **s).tobytes()
+    assert namespace["image"].tobytes() == generate(parts, **s.as_kwargs()).tobytes()

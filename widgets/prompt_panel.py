@@ -22,9 +22,8 @@ import torch
 from PIL import Image
 
 from deeper.images import enlarge, labelled_grid, to_pil
-from deeper.sd import SCHEDULERS, checked_settings, decode, decode_in_batches, run
-from deeper.sd.settings import GUIDANCE_SCALE
-from deeper.sd.settings import SEED_LIMIT, SEED_RANGE
+from deeper.sd import SCHEDULERS, Settings, checked_settings, decode, decode_in_batches, run
+from deeper.sd.settings import GUIDANCE_SCALE, SEED_LIMIT, SEED_RANGE
 from deeper.sd.text import empty_prompt_note, truncation_note, vocabulary_note
 
 from .common import MessageLine, error_text, guarded, png_bytes, shows_errors
@@ -119,16 +118,16 @@ class PromptPanel(W.VBox):
             raise ValueError("a run is in progress: wait for it, or click Stop")
         settings = checked_settings(self.parts, **self.settings())
         known = self.parts.known_words  # None for a hub model: no notes about words
-        prompts = (settings["prompt"], settings["negative_prompt"])
+        prompts = (settings.prompt, settings.negative_prompt)
         notes = [truncation_note(self.parts.tokenizer, p) for p in prompts]
-        notes += [empty_prompt_note(known, settings["prompt"])] + [vocabulary_note(known, p) for p in prompts]
+        notes += [empty_prompt_note(known, settings.prompt)] + [vocabulary_note(known, p) for p in prompts]
         self.message.clear()
         self._stop.clear()
         shown = self._on_screen()  # the last run's: put back if this one fails
         self._show_running(True)
         self.strip.value, self.settings_view.value, self.code_view.value = (
             greyed_png(shown[4]), greyed_html(shown[5]), greyed_html(shown[6]))
-        self.progress.max, self.progress.value = settings["steps"], 0
+        self.progress.max, self.progress.value = settings.steps, 0
         self.progress_label.value = "starting"
         work = lambda: self._work(settings, "; ".join(n for n in notes if n), shown)  # noqa: E731
         if self.background:
@@ -155,23 +154,23 @@ class PromptPanel(W.VBox):
         self._listeners.append(callback)
 
     @shows_errors
-    def _work(self, settings: dict, note: str, shown: tuple):
+    def _work(self, settings: Settings, note: str, shown: tuple):
         start = time.perf_counter()
-        every = max(1, settings["steps"] // PREVIEWS)
+        every = max(1, settings.steps // PREVIEWS)
         # Generate comes back only when everything is done, listeners included (a step slider
         # following the panel decodes its frames here), so a click on it is never refused.
         try:
             try:
                 result = run(self.parts, on_step=lambda step: self._on_step(step, every),
-                             should_stop=self._stop.is_set, **settings)
+                             should_stop=self._stop.is_set, **settings.as_kwargs())
                 self._show(result)
             except Exception as e:  # noqa: BLE001 - a failed run leaves the last one on screen, whole
-                self._put_back(shown, settings["steps"], e)
+                self._put_back(shown, settings.steps, e)
                 return
             self.run = result
             seconds = time.perf_counter() - start
-            done = (f"stopped at step {len(result.steps)} of {settings['steps']}" if result.stopped
-                    else f"{settings['steps']} steps in {seconds:.1f} s")
+            done = (f"stopped at step {len(result.steps)} of {settings.steps}" if result.stopped
+                    else f"{settings.steps} steps in {seconds:.1f} s")
             self.progress_label.value = html.escape(done)
             self.message.show_info(note) if note else self.message.clear()  # "a run is in progress" is over
             for listener in self._listeners:

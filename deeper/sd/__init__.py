@@ -13,10 +13,10 @@ from .loop import Step, denoise, denoising_loop, guidance_embeddings, initial_la
 from .parts import Parts, load_parts
 from .run import Run, generate, run
 from .schedulers import SCHEDULERS, make_scheduler
-from .settings import checked_settings, settings_code
+from .settings import Settings, checked_settings, settings_code
 from .text import PromptTruncatedWarning, encode_prompt, mix_prompts, tokenize
 from .vae import decode, decode_in_batches, encode
 
-__all__ = ["Parts", "PromptTruncatedWarning", "Run", "SCHEDULERS", "Step", "checked_settings", "compile_unet",
+__all__ = ["Parts", "PromptTruncatedWarning", "Run", "SCHEDULERS", "Settings", "Step", "checked_settings", "compile_unet",
            "decode", "decode_in_batches", "denoise", "denoising_loop", "edit", "encode", "encode_prompt", "generate", "guidance_embeddings",
            "image_to_image", "initial_latents", "load_parts", "make_scheduler", "mix_prompts", "run", "seed_generator", "settings_code", "tokenize"]

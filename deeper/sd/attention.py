@@ -210,8 +210,8 @@ def attention_run(parts, prompt: str, **settings):
     words = prompt_words(parts.tokenizer, prompt)  # before any work: an over-long prompt is a ValueError
     s = checked_settings(parts, prompt=prompt, **{k: v for k, v in settings.items() if k != "stop_after"})
     f = parts.vae_scale_factor
-    with recording_cross_attention(parts.unet, s["height"] // f, s["width"] // f,
-                                   is_guided(parts.unet, s["guidance_scale"])) as store:
+    with recording_cross_attention(parts.unet, s.height // f, s.width // f,
+                                   is_guided(parts.unet, s.guidance_scale)) as store:
         result = run(parts, prompt, **settings)
     return result, CrossAttention(prompt, words, store.maps()[:, 0])
 

@@ -59,25 +59,25 @@ def image_to_image(parts, image, prompt="", *, strength=0.8, **settings) -> Iter
     """
     s = checked_settings(parts, prompt=prompt, **settings)
     strength = check_strength(strength)
-    check_image(image, s["width"], s["height"])
-    if steps_run(s["steps"], strength) < 1:
-        raise ValueError(f"strength {strength:g} of {s['steps']} steps runs none (int(steps * strength) = 0): "
-                         f"raise strength to at least {1 / s['steps']:.3g} or take more steps")
+    check_image(image, s.width, s.height)
+    if steps_run(s.steps, strength) < 1:
+        raise ValueError(f"strength {strength:g} of {s.steps} steps runs none (int(steps * strength) = 0): "
+                         f"raise strength to at least {1 / s.steps:.3g} or take more steps")
     return _image_to_image(parts, image, strength, s)
 
 
 def _image_to_image(parts, image, strength: float, s: dict) -> Iterator[Step]:
     # 1. the text embeddings, exactly as for text to image
-    text_embeddings = guidance_embeddings(parts, s["prompt"], s["negative_prompt"], s["guidance_scale"])
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s["guidance_scale"]) else 1)
+    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale)
+    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s.guidance_scale) else 1)
     # 2. the schedule, and where in it to start
-    sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
-    sampler.set_timesteps(s["steps"], device=parts.device)
-    start = s["steps"] - steps_run(s["steps"], strength)
+    sampler = make_scheduler(s.scheduler, parts.scheduler.config)
+    sampler.set_timesteps(s.steps, device=parts.device)
+    start = s.steps - steps_run(s.steps, strength)
     if hasattr(sampler, "set_begin_index"):  # the sigma schedulers index their sigmas from here (DDIM has none)
         sampler.set_begin_index(start)
     # 3. the picture's latents: a sample of the VAE's distribution, then the noise, from one generator
-    generator = seed_generator(s["seed"])
+    generator = seed_generator(s.seed)
     # (laid out in memory as the pipeline's image processor lays it out: a convolution rounds by layout)
     pixels = from_pil(image).clone(memory_format=torch.channels_last)
     latents = encode(parts, pixels, generator).to(parts.text_encoder.dtype)
@@ -85,7 +85,7 @@ def _image_to_image(parts, image, strength: float, s: dict) -> Iterator[Step]:
     noise = randn_tensor(latents.shape, generator=generator, device=parts.device, dtype=latents.dtype)
     latents, _ = start_part_way(sampler, latents, noise, strength)
     # 4. the course's loop, from the first timestep run
-    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator,
+    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s.guidance_scale, generator,
                               start=start)
 
 

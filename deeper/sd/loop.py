@@ -13,7 +13,7 @@ import torch
 from diffusers.utils.torch_utils import randn_tensor
 
 from .schedulers import make_scheduler
-from .settings import GUIDANCE_SCALE, checked_settings
+from .settings import Settings, checked_settings
 from .text import encode_prompt
 
 
@@ -141,23 +141,21 @@ def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: fl
         yield Step(i, timesteps[i], sigmas[i], latents, pred_original, len(timesteps))
 
 
-def denoise(parts, prompt="", *, negative_prompt="", guidance_scale=GUIDANCE_SCALE, steps=30, seed=0, scheduler="LMS",
-            height=None, width=None, prompt_embeds=None) -> Iterator[Step]:
+def denoise(parts, prompt="", *, prompt_embeds=None, **settings) -> Iterator[Step]:
     """Checked settings -> text embeddings -> starting noise -> `denoising_loop`, one Step at a time.
 
-    `prompt_embeds` (batch, 77, d) replaces the prompt's own embeddings (to mix prompts, say).
+    `settings` are `Settings`' fields (negative_prompt, guidance_scale, steps, seed, scheduler, height,
+    width). `prompt_embeds` (batch, 77, d) replaces the prompt's own embeddings (to mix prompts, say).
     Every argument is checked first: a bad one raises ValueError before any work starts.
     """
-    s = checked_settings(parts, prompt=prompt, negative_prompt=negative_prompt, guidance_scale=guidance_scale,
-                         steps=steps, seed=seed, scheduler=scheduler, height=height, width=width)
-    return _denoise(parts, s, prompt_embeds)
+    return _denoise(parts, checked_settings(parts, prompt=prompt, **settings), prompt_embeds)
 
 
-def _denoise(parts, s: dict, prompt_embeds, nudge=None) -> Iterator[Step]:
-    text_embeddings = guidance_embeddings(parts, s["prompt"], s["negative_prompt"], s["guidance_scale"], prompt_embeds)
-    sampler = make_scheduler(s["scheduler"], parts.scheduler.config)
-    sampler.set_timesteps(s["steps"], device=parts.device)
-    generator = seed_generator(s["seed"])
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s["guidance_scale"]) else 1)
-    latents = initial_latents(parts, batch, s["height"], s["width"], generator, sampler)
-    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s["guidance_scale"], generator, nudge=nudge)
+def _denoise(parts, s: Settings, prompt_embeds, nudge=None) -> Iterator[Step]:
+    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale, prompt_embeds)
+    sampler = make_scheduler(s.scheduler, parts.scheduler.config)
+    sampler.set_timesteps(s.steps, device=parts.device)
+    generator = seed_generator(s.seed)
+    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s.guidance_scale) else 1)
+    latents = initial_latents(parts, batch, s.height, s.width, generator, sampler)
+    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s.guidance_scale, generator, nudge=nudge)

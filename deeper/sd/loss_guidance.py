@@ -70,7 +70,7 @@ def check_loss_guidance(loss, loss_scale, every, scheduler: str) -> None:
 def loss_guided(parts, prompt="", *, loss, loss_scale: float, every: int = 5, **settings) -> Iterator[Step]:
     """`denoise`, with the latents nudged down `loss`'s gradient every `every` steps (from the first)."""
     s = checked_settings(parts, prompt=prompt, **settings)
-    check_loss_guidance(loss, loss_scale, every, s["scheduler"])
+    check_loss_guidance(loss, loss_scale, every, s.scheduler)
     return _denoise(parts, s, None, loss_nudge(parts, loss, loss_scale, every))
 
 

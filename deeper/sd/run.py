@@ -9,7 +9,7 @@ from PIL import Image
 from ..device import explain_mps
 from ..images import to_pil
 from .loop import Step, _denoise
-from .settings import checked_settings, settings_code
+from .settings import Settings, checked_settings, settings_code
 from .vae import decode
 
 
@@ -17,7 +17,7 @@ from .vae import decode
 class Run:
     """A finished (or stopped) run: its checked settings, its steps, and its decoded images."""
 
-    settings: dict
+    settings: Settings
     steps: list[Step]
     images: list[Image.Image]
     parts: object = field(repr=False)
@@ -34,7 +34,8 @@ class Run:
     @property
     def made_with(self) -> dict:
         """The settings that draw this image again: a stopped run's add `stop_after`, the steps it ran."""
-        return {**self.settings, "stop_after": len(self.steps)} if self.stopped else self.settings
+        settings = self.settings.as_kwargs()
+        return {**settings, "stop_after": len(self.steps)} if self.stopped else settings
 
     def code(self) -> str:
         """Python that makes this image again (a stopped run's image too)."""
@@ -71,4 +72,4 @@ def run(parts, prompt="", *, on_step: Callable[[Step], None] | None = None,
 def generate(parts, prompt="", **settings) -> Image.Image | list[Image.Image]:
     """Prompt to image (a list of images for a list of prompts): `run` without keeping the steps' story."""
     result = run(parts, prompt, **settings)
-    return result.images if isinstance(result.settings["prompt"], list) else result.image
+    return result.images if isinstance(result.settings.prompt, list) else result.image

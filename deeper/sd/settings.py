@@ -3,6 +3,7 @@ parameter and says what is allowed, before any work starts. Also the settings as
 
 import math
 import secrets
+from dataclasses import asdict, dataclass, fields
 from numbers import Integral, Real
 
 from ..paths import TINY_SD
@@ -18,8 +19,24 @@ SEED_RANGE = ("seed must be a whole number from 0 to 2**32 - 1 (4294967295): tor
               "only a seed's low 32 bits, so larger seeds would repeat smaller ones")
 MAX_SIZE_FACTOR = 4  # images up to 4x the model's native side (memory grows with its square)
 
-DEFAULTS = dict(prompt="", negative_prompt="", guidance_scale=GUIDANCE_SCALE, steps=30, seed=0, scheduler="LMS",
-                height=None, width=None)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One generation's settings. Made by `checked_settings`, which fills in the defaults below."""
+
+    prompt: str | list[str] = ""
+    negative_prompt: str | list[str] = ""
+    guidance_scale: float = GUIDANCE_SCALE
+    steps: int = 30
+    seed: int | None = 0
+    scheduler: str = "LMS"
+    height: int | None = None  # None: the model's native size
+    width: int | None = None
+
+    def as_kwargs(self) -> dict:
+        """The settings as keyword arguments of `deeper.sd.generate`."""
+        return asdict(self)
 
 
 def check_prompt(name: str, prompt) -> str | list[str]:
@@ -76,21 +93,21 @@ def check_size(name: str, value, parts) -> int:
     return int(value)
 
 
-def checked_settings(parts, **settings) -> dict:
+def checked_settings(parts, **settings) -> Settings:
     """All of a run's settings, defaults filled in and each value checked against `parts`."""
-    unknown = set(settings) - set(DEFAULTS)
+    allowed = [f.name for f in fields(Settings)]
+    unknown = set(settings) - set(allowed)
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(DEFAULTS)}")
-    s = {**DEFAULTS, **settings}
-    prompt = check_prompt("prompt", s["prompt"])
-    return dict(prompt=prompt, negative_prompt=check_negative_prompt(s["negative_prompt"], prompt),
-                guidance_scale=check_guidance_scale(s["guidance_scale"]), steps=check_steps(s["steps"]),
-                seed=check_seed(s["seed"]), scheduler=scheduler_name(s["scheduler"]),
-                height=check_size("height", s["height"], parts), width=check_size("width", s["width"], parts))
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; allowed: {', '.join(allowed)}")
+    s = Settings(**settings)
+    prompt = check_prompt("prompt", s.prompt)
+    return Settings(prompt, check_negative_prompt(s.negative_prompt, prompt), check_guidance_scale(s.guidance_scale),
+                    check_steps(s.steps), check_seed(s.seed), scheduler_name(s.scheduler),
+                    check_size("height", s.height, parts), check_size("width", s.width, parts))
 
 
 def settings_code(settings: dict, model_id: str = "") -> str:
-    """Python a student can paste into a cell to make the same image again."""
+    """Python a student can paste into a cell to make the same image again (`settings`: keyword arguments)."""
     load = "load_parts()" if model_id in ("", str(TINY_SD)) else f"load_parts({model_id!r})"
     args = ",\n    ".join(f"{k}={v!r}" for k, v in settings.items())
     return f"from deeper.sd import generate, load_parts\n\nparts = {load}\nimage = generate(\n    parts,\n    {args},\n)\nimage"

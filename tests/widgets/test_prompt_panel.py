@@ -41,7 +41,7 @@ def test_settings_are_shown_as_a_dict_and_as_code(panel):
     panel.negative_prompt.value = "blue"
     panel.scheduler.value = "DDIM"
     panel.generate()
-    assert panel.run.settings["negative_prompt"] == "blue" and panel.run.settings["scheduler"] == "DDIM"
+    assert panel.run.settings.negative_prompt == "blue" and panel.run.settings.scheduler == "DDIM"
     assert "&#x27;scheduler&#x27;: &#x27;DDIM&#x27;" in panel.settings_view.value
     assert "generate(" in panel.code_view.value and "load_parts(" in panel.code_view.value
     assert panel.code_box.selected_index is None  # one click away: the panel stays one view high
@@ -153,7 +153,7 @@ def test_a_run_that_fails_midway_leaves_the_last_run_on_screen(panel, at_call, s
     assert "the UNet broke" in panel.message.error
     assert not panel.generate_button.disabled and panel.stop_button.disabled
     panel.generate()  # and the next run is whole again
-    assert panel.run.settings["steps"] == 20 and not panel.message.error
+    assert panel.run.settings.steps == 20 and not panel.message.error
     assert "20 steps in" in panel.progress_label.value
 
 
@@ -236,9 +236,9 @@ def test_a_hub_model_gets_no_note_about_words(panel):
 def test_enter_in_a_prompt_box_generates(panel):
     panel.prompt.value = "a blue 2"
     panel.prompt._handle_custom_msg({"event": "submit"}, [])  # what the front end sends on Enter
-    assert panel.run is not None and panel.run.settings["prompt"] == "a blue 2"
+    assert panel.run is not None and panel.run.settings.prompt == "a blue 2"
     panel.negative_prompt._handle_custom_msg({"event": "submit"}, [])
-    assert panel.run.settings["negative_prompt"] == "" and not panel.message.error
+    assert panel.run.settings.negative_prompt == "" and not panel.message.error
 
 
 def test_stop_is_coloured_only_while_it_can_be_clicked(panel):
