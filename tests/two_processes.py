@@ -27,7 +27,7 @@ def record_rows(seen: dict, label=lambda: ""):
     the function that stops recording."""
     from deeper.tinysd import train
     from deeper.digits.dataset import CaptionedDigits
-    batch_rows, grouped = train.Run.batch_rows, CaptionedDigits.same_colours_and_digit
+    batch_rows, grouped = train.Session.batch_rows, CaptionedDigits.same_colours_and_digit
 
     def recorded_batch_rows(self, stage, generator, n_rows):
         rows = batch_rows(self, stage, generator, n_rows)
@@ -39,10 +39,10 @@ def record_rows(seen: dict, label=lambda: ""):
         seen.setdefault(label() + "clip", []).append(rows.tolist())
         return rows
 
-    train.Run.batch_rows, CaptionedDigits.same_colours_and_digit = recorded_batch_rows, recorded_grouped
+    train.Session.batch_rows, CaptionedDigits.same_colours_and_digit = recorded_batch_rows, recorded_grouped
 
     def stop():
-        train.Run.batch_rows, CaptionedDigits.same_colours_and_digit = batch_rows, grouped
+        train.Session.batch_rows, CaptionedDigits.same_colours_and_digit = batch_rows, grouped
     return stop
 
 
