@@ -447,5 +447,5 @@ def write_known_words(folder) -> None:
     colours = ", ".join(" or ".join(ws) for ws in COLOUR_WORDS.values())
     header = (f"# summary: ten colours ({colours}), the digits 0 to 9 as numerals or words, the style words "
               f"thin, thick, slanted and upright, and {len(words) - 35} other words its captions use\n"
-              "# Words the tiny SD's text tower was trained on (deeper/tinysd/grammar.py); others it has never seen.\n")
+              "# Words the tiny SD's text tower was trained on (deeper/digits/grammar.py); others it has never seen.\n")
     (Path(folder) / KNOWN_WORDS_FILE).write_text(header + "\n".join(words) + "\n")
