@@ -72,7 +72,7 @@ def test_the_processors_come_back_after_an_error():
     parts = tiny_parts()
     before = dict(parts.unet.attn_processors)
     with pytest.raises(RuntimeError):
-        with recording_cross_attention(parts.unet, 8, 8, guided=False):
+        with recording_cross_attention(parts.unet, 8, 8, rows=1):
             raise RuntimeError("boom")
     assert dict(parts.unet.attn_processors) == before
 
@@ -96,7 +96,7 @@ def test_odd_sides_round_up_as_the_unet_does():
 
 
 def test_a_store_upsamples_and_averages_layers():
-    store = AttentionStore(4, 4, guided=True)
+    store = AttentionStore(4, 4, rows=2)
     store.begin_step()
     heads = 2
     fine = torch.full((2 * heads, 16, 3), 1 / 3)
@@ -118,3 +118,16 @@ def test_the_overlay_is_the_images_size():
 def test_every_cross_attention_layer_is_found():
     names = cross_attention_names(tiny_parts().unet)
     assert names and all(n.endswith("attn2.processor") for n in names)
+
+
+def test_a_store_keeps_the_prompts_rows_of_a_three_way_batch():
+    """With a negative prompt of its own scale the UNet's batch is [uncond; negative; prompt]."""
+    store = AttentionStore(4, 4, rows=3)
+    probs = torch.stack([torch.full((16, 3), float(k)) for k in range(3)])  # one head, a row each
+    store.add(probs, heads=1)
+    assert store.maps().shape == (1, 1, 3, 4, 4) and (store.maps() == 2).all()
+
+
+def test_a_run_with_a_negative_scale_records_the_prompt():
+    result, attention = attention_run(tiny_parts(), PROMPT, steps=2, seed=1, negative_prompt="blue", negative_scale=2)
+    assert attention.maps.shape == (2, 77, 8, 8) and result.settings.negative_scale == 2

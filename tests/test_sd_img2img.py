@@ -61,3 +61,12 @@ def test_bad_input_names_the_argument(kwargs, match):
     kwargs = {"image": picture(), "strength": 0.5, **kwargs}
     with pytest.raises(ValueError, match=match):
         image_to_image(tiny_parts(), prompt="a 7", **kwargs)
+
+
+def test_a_negative_with_its_own_scale_starts_part_way_too():
+    parts = tiny_parts()
+    latents = lambda **kw: image_to_image(parts, picture(), "a red 7", strength=0.6, negative_prompt="blue", steps=10,
+                                          seed=3, **kw)
+    *_, diffusers_way = latents()
+    *_, own_scale = latents(negative_scale=6.5)
+    assert own_scale.steps == 6 and torch.allclose(own_scale.latents, diffusers_way.latents, atol=1e-4)

@@ -162,3 +162,31 @@ def test_lms_starting_part_way_takes_a_first_order_step():
 
 def test_ddim_does_not_clip_latents():
     assert make_scheduler("DDIM", tiny_parts().scheduler.config).config.clip_sample is False
+
+
+def test_a_negative_with_its_own_scale_is_diffusers_negative_at_scale_minus_one():
+    """uncond + s (prompt - uncond) - k (negative - uncond) is diffusers' negative + s (prompt - negative)
+    when k = s - 1 (up to rounding: the sums are taken in another order), and no negative at all at k = 0."""
+    parts = tiny_parts()
+    latents = lambda **kw: last(denoise(parts, "a red 7", guidance_scale=7.5, steps=6, seed=1, **kw)).latents
+    diffusers_way = latents(negative_prompt="blue")
+    assert torch.allclose(latents(negative_prompt="blue", negative_scale=6.5), diffusers_way, atol=1e-4)
+    plain = latents()
+    assert torch.allclose(latents(negative_prompt="blue", negative_scale=0), plain, atol=1e-4)
+    assert not torch.allclose(diffusers_way, plain, atol=1e-2), "the negative prompt must change the picture"
+    between = latents(negative_prompt="blue", negative_scale=3.25)  # affine in k: halfway is the mean
+    assert torch.allclose(between, (diffusers_way + plain) / 2, atol=0.05 * (diffusers_way - plain).abs().max())
+
+
+def test_a_negative_scale_is_in_the_code_of_its_run_and_left_out_otherwise():
+    parts = tiny_parts()
+    gentle = run(parts, "a 3", negative_prompt="red ink", negative_scale=2, steps=3, seed=0)
+    assert "negative_scale=2.0" in gentle.code()
+    assert np.array_equal(np.asarray(run(parts, **gentle.made_with).image), np.asarray(gentle.image))
+    assert "negative_scale" not in run(parts, "a 3", negative_prompt="red ink", steps=3, seed=0).code()
+
+
+@pytest.mark.parametrize("bad", [-1, True, "2", float("nan"), 101])
+def test_a_bad_negative_scale_is_named(bad):
+    with pytest.raises(ValueError, match="negative_scale must be None"):
+        denoise(tiny_parts(), "a 3", negative_prompt="red ink", negative_scale=bad)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import AttnProcessor
 
-from .loop import is_guided
+from .loop import guidance_rows
 from .run import run
 from .settings import checked_settings
 
@@ -106,8 +106,8 @@ def layer_grid(positions: int, latent_h: int, latent_w: int) -> tuple[int, int]:
 class AttentionStore:
     """Sums of each step's cross-attention maps (batch, 77, h, w) on the latents' grid, and how many layers made them."""
 
-    def __init__(self, latent_h: int, latent_w: int, guided: bool):
-        self.size, self.guided = (latent_h, latent_w), guided
+    def __init__(self, latent_h: int, latent_w: int, rows: int = 1):
+        self.size, self.rows = (latent_h, latent_w), rows  # rows: text embeddings per image (`guidance_rows`)
         self.sums, self.layers = [], []
 
     def begin_step(self, *_):
@@ -116,11 +116,10 @@ class AttentionStore:
         self.layers.append(0)
 
     def add(self, probs: torch.Tensor, heads: int) -> None:
-        """`probs` (batch * heads, positions, tokens) from one layer: the prompt's half, averaged over heads."""
+        """`probs` (batch * heads, positions, tokens) from one layer: the prompt's rows, averaged over heads."""
         batch = probs.shape[0] // heads
         probs = probs.detach().float().view(batch, heads, *probs.shape[1:]).mean(1)  # (b, positions, tokens)
-        if self.guided:
-            probs = probs[batch // 2:]  # [unconditional; prompt]: keep the prompt's
+        probs = probs[batch - batch // self.rows:]  # [unconditional; (negative;) prompt]: keep the prompt's
         h, w = layer_grid(probs.shape[1], *self.size)
         maps = probs.transpose(1, 2).reshape(probs.shape[0], probs.shape[2], h, w)
         if (h, w) != self.size:
@@ -165,14 +164,14 @@ def cross_attention_names(unet) -> list[str]:
 
 
 @contextmanager
-def recording_cross_attention(unet, latent_h: int, latent_w: int, guided: bool):
+def recording_cross_attention(unet, latent_h: int, latent_w: int, rows: int = 1):
     """Inside the block, every UNet call records its cross-attention into the `AttentionStore` it yields;
     afterwards the UNet has its own processors back (also after an error)."""
     before = unet.attn_processors
     names = set(cross_attention_names(unet))
     if not names:
         raise ValueError("this UNet has no cross-attention layers (attn2) to record")
-    store = AttentionStore(latent_h, latent_w, guided)
+    store = AttentionStore(latent_h, latent_w, rows)
     unet.set_attn_processor({name: CrossAttentionRecorder(store) if name in names else p for name, p in before.items()})
     hook = unet.register_forward_pre_hook(store.begin_step)
     try:
@@ -211,7 +210,7 @@ def attention_run(parts, prompt: str, **settings):
     s = checked_settings(parts, prompt=prompt, **{k: v for k, v in settings.items() if k != "stop_after"})
     f = parts.vae_scale_factor
     with recording_cross_attention(parts.unet, s.height // f, s.width // f,
-                                   is_guided(parts.unet, s.guidance_scale)) as store:
+                                   guidance_rows(parts.unet, s.guidance_scale, s.negative_scale)) as store:
         result = run(parts, prompt, **settings)
     return result, CrossAttention(prompt, words, store.maps()[:, 0])
 

@@ -14,9 +14,9 @@ from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
 from ..images import from_pil, to_pil
-from .loop import Step, denoising_loop, guidance_embeddings, is_guided, seed_generator
+from .loop import Step, denoising_loop, guidance_embeddings, guidance_rows, seed_generator
 from .schedulers import make_scheduler
-from .settings import checked_settings
+from .settings import Settings, checked_settings
 from .vae import decode, encode
 
 
@@ -66,10 +66,11 @@ def image_to_image(parts, image, prompt="", *, strength=0.8, **settings) -> Iter
     return _image_to_image(parts, image, strength, s)
 
 
-def _image_to_image(parts, image, strength: float, s: dict) -> Iterator[Step]:
+def _image_to_image(parts, image, strength: float, s: Settings) -> Iterator[Step]:
     # 1. the text embeddings, exactly as for text to image
-    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale)
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s.guidance_scale) else 1)
+    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale,
+                                          negative_scale=s.negative_scale)
+    batch = text_embeddings.shape[0] // guidance_rows(parts.unet, s.guidance_scale, s.negative_scale)
     # 2. the schedule, and where in it to start
     sampler = make_scheduler(s.scheduler, parts.scheduler.config)
     sampler.set_timesteps(s.steps, device=parts.device)
@@ -86,7 +87,7 @@ def _image_to_image(parts, image, strength: float, s: dict) -> Iterator[Step]:
     latents, _ = start_part_way(sampler, latents, noise, strength)
     # 4. the course's loop, from the first timestep run
     yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s.guidance_scale, generator,
-                              start=start)
+                              start=start, negative_scale=s.negative_scale)
 
 
 def edit(parts, image, prompt="", **settings) -> Image.Image | list[Image.Image]:

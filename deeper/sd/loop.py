@@ -42,14 +42,18 @@ def initial_latents(parts, batch_size: int, height: int, width: int, generator, 
     return latents * scheduler.init_noise_sigma
 
 
-def guidance_embeddings(parts, prompt, negative_prompt, guidance_scale: float, prompt_embeds=None) -> torch.Tensor:
-    """[negative (or empty) prompt; prompt] embeddings when guiding, else the prompt's alone."""
+def guidance_embeddings(parts, prompt, negative_prompt, guidance_scale: float, prompt_embeds=None,
+                        negative_scale: float | None = None) -> torch.Tensor:
+    """[negative (or empty) prompt; prompt] embeddings when guiding, else the prompt's alone; with a
+    `negative_scale`, [empty prompt; negative prompt; prompt] (`guidance_rows` rows per image)."""
     cond = encode_prompt(parts, prompt) if prompt_embeds is None else prompt_embeds
-    if not is_guided(parts.unet, guidance_scale):
+    rows = guidance_rows(parts.unet, guidance_scale, negative_scale)
+    if rows == 1:
         return cond
     if isinstance(negative_prompt, str):
         negative_prompt = [negative_prompt] * cond.shape[0]
-    return torch.cat([encode_prompt(parts, negative_prompt), cond])
+    negative = encode_prompt(parts, negative_prompt)
+    return torch.cat([negative, cond] if rows == 2 else [encode_prompt(parts, [""] * cond.shape[0]), negative, cond])
 
 
 def is_guided(unet, guidance_scale: float) -> bool:
@@ -57,6 +61,32 @@ def is_guided(unet, guidance_scale: float) -> bool:
     unconditional (or negative) batch beside the prompt's, unless the UNet takes the scale as an input
     (a guided student: `guidance_input`). A scale of 1 or less is the prompt's prediction alone."""
     return guidance_scale > 1 and unet.config.time_cond_proj_dim is None
+
+
+def guidance_rows(unet, guidance_scale: float, negative_scale: float | None) -> int:
+    """How many text embeddings each image's UNet batch holds: the prompt's (1), the negative's or the
+    empty prompt's beside it when guided (2), and the empty prompt's as well when the negative prompt
+    has a scale of its own (3)."""
+    if not is_guided(unet, guidance_scale):
+        return 1
+    return 2 if negative_scale is None else 3
+
+
+def guide(noise_pred: torch.Tensor, guidance_scale: float, negative_scale: float | None) -> torch.Tensor:
+    """Classifier-free guidance on the UNet's batch of predictions (`guidance_rows` of them per image).
+
+    As diffusers does it, the negative prompt's prediction takes the unconditional one's place, so
+    the step moves from "not the negative" towards the prompt: prompt and negative both pushed by
+    (scale - 1). With `negative_scale` k, the negative is a direction of its own (Liu et al. 2022,
+    "Compositional Visual Generation", negation): uncond + scale * (prompt - uncond) - k * (negative - uncond).
+    k = scale - 1 is diffusers' way again; a smaller k pushes away from the negative more gently.
+    """
+    if negative_scale is None:
+        noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
+        return noise_pred_uncond + guidance_scale * (noise_pred_text - noise_pred_uncond)
+    noise_pred_uncond, noise_pred_negative, noise_pred_text = noise_pred.chunk(3)
+    return (noise_pred_uncond + guidance_scale * (noise_pred_text - noise_pred_uncond)
+            - negative_scale * (noise_pred_negative - noise_pred_uncond))
 
 
 def guidance_embedding(guidance_scale: torch.Tensor, dim: int) -> torch.Tensor:
@@ -103,32 +133,33 @@ def implied_original(scheduler, latents, noise_pred, t) -> torch.Tensor:
 
 
 def denoising_loop(unet, scheduler, text_embeddings, latents, guidance_scale: float, generator=None, *,
-                   start: int = 0, nudge=None) -> Iterator[Step]:
-    """The loop itself. `text_embeddings` is [uncond; cond] when `is_guided` (twice the latents' batch).
+                   start: int = 0, nudge=None, negative_scale: float | None = None) -> Iterator[Step]:
+    """The loop itself. `text_embeddings` is [uncond; cond] when `is_guided` (twice the latents' batch),
+    [uncond; negative; cond] with a `negative_scale` (see `guide`).
 
     `start` skips the schedule's first steps (image-to-image starts part-way: `deeper.sd.img2img`);
     `nudge(i, t, sigma, latents, noise_pred)`, if given, returns the latents the scheduler steps from
     (guidance by a loss: `deeper.sd.loss_guidance`). Step.index counts the steps run, from 0.
     """
-    guided = is_guided(unet, guidance_scale)
-    if len(text_embeddings) != len(latents) * (1 + guided):
-        raise ValueError(f"text_embeddings must have {len(latents) * (1 + guided)} rows for {len(latents)} latents at "
-                         f"guidance_scale {guidance_scale:g} ([uncond; cond] when guided); got {len(text_embeddings)}")
+    rows = guidance_rows(unet, guidance_scale, negative_scale)
+    if len(text_embeddings) != len(latents) * rows:
+        raise ValueError(f"text_embeddings must have {len(latents) * rows} rows for {len(latents)} latents at "
+                         f"guidance_scale {guidance_scale:g} ([uncond; cond] when guided, [uncond; negative; cond] "
+                         f"with a negative_scale); got {len(text_embeddings)}")
     timestep_cond = guidance_input(unet, guidance_scale, latents)
     extra = step_kwargs(scheduler, generator)
     timesteps, sigmas = scheduler.timesteps.tolist()[start:], step_sigmas(scheduler)[start:]  # read once: no GPU sync per step
     for i, t in enumerate(scheduler.timesteps[start:]):
         with torch.no_grad():
-            # 1. the doubled batch [uncond, cond], scaled to the variance the UNet was trained on
-            model_input = torch.cat([latents] * 2) if guided else latents
+            # 1. the latents once per text embedding ([uncond, cond] when guided), scaled to the variance the UNet was trained on
+            model_input = torch.cat([latents] * rows) if rows > 1 else latents
             model_input = scheduler.scale_model_input(model_input, t)
             # 2. the UNet predicts the noise in it
             noise_pred = unet(model_input, t, encoder_hidden_states=text_embeddings, timestep_cond=timestep_cond,
                               return_dict=False)[0]
             # 3. classifier-free guidance: move from the unconditional prediction towards the prompt's
-            if guided:
-                noise_pred_uncond, noise_pred_text = noise_pred.chunk(2)
-                noise_pred = noise_pred_uncond + guidance_scale * (noise_pred_text - noise_pred_uncond)
+            if rows > 1:
+                noise_pred = guide(noise_pred, guidance_scale, negative_scale)
         if nudge is not None:  # 3b. a loss on the predicted clean image moves the latents (gradients need grad mode)
             latents = nudge(i, t, sigmas[i], latents, noise_pred)
         with torch.no_grad():
@@ -152,10 +183,12 @@ def denoise(parts, prompt="", *, prompt_embeds=None, **settings) -> Iterator[Ste
 
 
 def _denoise(parts, s: Settings, prompt_embeds, nudge=None) -> Iterator[Step]:
-    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale, prompt_embeds)
+    text_embeddings = guidance_embeddings(parts, s.prompt, s.negative_prompt, s.guidance_scale, prompt_embeds,
+                                          s.negative_scale)
     sampler = make_scheduler(s.scheduler, parts.scheduler.config)
     sampler.set_timesteps(s.steps, device=parts.device)
     generator = seed_generator(s.seed)
-    batch = text_embeddings.shape[0] // (2 if is_guided(parts.unet, s.guidance_scale) else 1)
+    batch = text_embeddings.shape[0] // guidance_rows(parts.unet, s.guidance_scale, s.negative_scale)
     latents = initial_latents(parts, batch, s.height, s.width, generator, sampler)
-    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s.guidance_scale, generator, nudge=nudge)
+    yield from denoising_loop(parts.unet, sampler, text_embeddings, latents, s.guidance_scale, generator, nudge=nudge,
+                              negative_scale=s.negative_scale)

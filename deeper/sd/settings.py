@@ -33,10 +33,15 @@ class Settings:
     scheduler: str = "LMS"
     height: int | None = None  # None: the model's native size
     width: int | None = None
+    negative_scale: float | None = None  # None: the negative prompt as diffusers applies it (`deeper.sd.loop.guide`)
 
     def as_kwargs(self) -> dict:
-        """The settings as keyword arguments of `deeper.sd.generate`."""
-        return asdict(self)
+        """The settings as keyword arguments of `deeper.sd.generate` (without negative_scale when it is
+        None, so that the code of a run made as the pipeline makes it is the pipeline's call)."""
+        kwargs = asdict(self)
+        if self.negative_scale is None:
+            del kwargs["negative_scale"]
+        return kwargs
 
 
 def check_prompt(name: str, prompt) -> str | list[str]:
@@ -65,6 +70,16 @@ def check_guidance_scale(guidance_scale) -> float:
         raise ValueError(f"guidance_scale must be a number from 0 to {MAX_GUIDANCE:g} (1 or less turns "
                          f"classifier-free guidance off; {GUIDANCE_SCALE:g} is usual); got {guidance_scale!r}")
     return float(guidance_scale)
+
+
+def check_negative_scale(negative_scale) -> float | None:
+    if negative_scale is None:
+        return None
+    if isinstance(negative_scale, bool) or not isinstance(negative_scale, Real) or not math.isfinite(negative_scale) \
+            or not 0 <= negative_scale <= MAX_GUIDANCE:
+        raise ValueError(f"negative_scale must be None (the negative prompt as diffusers applies it, pushed as hard "
+                         f"as the prompt) or a number from 0 to {MAX_GUIDANCE:g} (2 is gentle); got {negative_scale!r}")
+    return float(negative_scale)
 
 
 def check_steps(steps) -> int:
@@ -103,7 +118,8 @@ def checked_settings(parts, **settings) -> Settings:
     prompt = check_prompt("prompt", s.prompt)
     return Settings(prompt, check_negative_prompt(s.negative_prompt, prompt), check_guidance_scale(s.guidance_scale),
                     check_steps(s.steps), check_seed(s.seed), scheduler_name(s.scheduler),
-                    check_size("height", s.height, parts), check_size("width", s.width, parts))
+                    check_size("height", s.height, parts), check_size("width", s.width, parts),
+                    check_negative_scale(s.negative_scale))
 
 
 def settings_code(settings: dict, model_id: str = "") -> str:
