@@ -51,9 +51,12 @@ class PromptPanel(W.VBox):
         self.background = in_kernel() if background is None else background
         self._stop, self._thread, self._listeners = threading.Event(), None, []
         label = {"description_width": "initial"}  # side by side: one row fewer on a projector
-        self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="56%"), style=label)
+        self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="50%"), style=label)
         self.negative_prompt = W.Text(description="negative prompt", placeholder="what to steer away from",
-                                      layout=W.Layout(width="42%"), style=label)
+                                      layout=W.Layout(width="32%"), style=label)
+        # empty: pushed away from as hard as the prompt is pushed towards (guidance - 1), as diffusers does
+        self.negative_scale = W.Text(description="its scale", placeholder="guidance − 1", layout=W.Layout(width="16%"),
+                                     style=label)
         self.guidance_scale = W.FloatText(value=GUIDANCE_SCALE, description="guidance", layout=W.Layout(width="150px"))
         self.steps = W.IntText(value=30, description="steps", layout=W.Layout(width="150px"))
         self.seed = W.Text(value="1", description="seed", layout=W.Layout(width="220px"))
@@ -72,6 +75,7 @@ class PromptPanel(W.VBox):
         self.code_box.set_title(0, "the same in code")
         self.message = MessageLine()
         for widget, dom in [(self.prompt, "deeper-prompt"), (self.negative_prompt, "deeper-negative-prompt"),
+                            (self.negative_scale, "deeper-negative-scale"),
                             (self.guidance_scale, "deeper-guidance"), (self.steps, "deeper-steps"),
                             (self.seed, "deeper-seed"), (self.new_seed, "deeper-new-seed"),
                             (self.scheduler, "deeper-scheduler"), (self.generate_button, "deeper-generate"),
@@ -82,12 +86,12 @@ class PromptPanel(W.VBox):
         self.generate_button.on_click(guarded(self, lambda _: self.generate()))
         self.stop_button.on_click(guarded(self, lambda _: self.stop()))
         self.new_seed.on_click(guarded(self, lambda _: self._draw_seed()))
-        for box in (self.prompt, self.negative_prompt):  # Enter in a prompt box: Generate
+        for box in (self.prompt, self.negative_prompt, self.negative_scale):  # Enter in a text box: Generate
             box.on_msg(guarded(self, self._on_box_message))
         beside_image = W.VBox([W.HTML("<b>intermediate steps</b>"), self.strip, self.settings_view, self.code_box],
                               layout=W.Layout(flex="1 1 auto", min_width="0", margin="0 0 0 8px", align_items="flex-start"))
         self.children = [
-            W.HBox([self.prompt, self.negative_prompt]),
+            W.HBox([self.prompt, self.negative_prompt, self.negative_scale]),
             W.HBox([self.guidance_scale, self.steps, self.seed, self.new_seed, self.scheduler]),
             W.HBox([self.generate_button, self.stop_button, self.progress, self.progress_label]),
             self.message,
@@ -98,6 +102,7 @@ class PromptPanel(W.VBox):
     def settings(self) -> dict:
         """The controls as `deeper.sd` settings (unchecked: `checked_settings` says what is wrong)."""
         return dict(prompt=self.prompt.value, negative_prompt=self.negative_prompt.value,
+                    negative_scale=parse_negative_scale(self.negative_scale.value),
                     guidance_scale=self.guidance_scale.value, steps=self.steps.value,
                     seed=parse_seed(self.seed.value), scheduler=self.scheduler.value)
 
@@ -225,6 +230,18 @@ def parse_seed(text: str) -> int:
         return int(str(text).strip())
     except ValueError:
         raise ValueError(f"{SEED_RANGE}; got {text!r}") from None
+
+
+def parse_negative_scale(text: str) -> float | None:
+    """The negative scale box's text: empty is None (diffusers' way), else a number (`checked_settings` checks it)."""
+    text = str(text).strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"the negative prompt's scale must be empty (pushed away from as hard as the prompt is "
+                         f"pushed towards, as diffusers does) or a number from 0 to 100, say 2; got {text!r}") from None
 
 
 def greyed_png(png: bytes) -> bytes:

@@ -290,3 +290,27 @@ def test_the_strip_is_labelled_with_its_steps(panel):
 
     panel.generate()
     assert grid_labels(bytes(panel.strip.value))["cols"] == ["step 1", "step 2", "step 3", "step 4"]
+
+
+def test_the_negative_prompt_takes_a_scale_of_its_own(panel):
+    panel.negative_prompt.value = "red ink"
+    panel.generate()
+    assert panel.run.settings.negative_scale is None and "negative_scale" not in panel.code_view.value
+    diffusers_way = bytes(panel.image.value)
+    panel.negative_scale.value = " 2 "
+    panel.generate()
+    assert not panel.message.error and panel.run.settings.negative_scale == 2.0
+    assert "negative_scale=2.0" in panel.code_view.value and bytes(panel.image.value) != diffusers_way
+    expected = generate(tiny_parts(), "a red 7", negative_prompt="red ink", negative_scale=2, steps=4, seed=1)
+    assert np.array_equal(np.asarray(png(panel.image.value).resize((32, 32), Image.Resampling.NEAREST).convert("RGB")),
+                          np.asarray(expected))
+
+
+@pytest.mark.parametrize("value, message", [("gentle", "the negative prompt's scale must be empty"),
+                                            ("-1", "negative_scale must be None"), ("1e9", "negative_scale")])
+def test_a_bad_negative_scale_is_a_message_and_the_image_stays(panel, value, message):
+    panel.generate()
+    before = bytes(panel.image.value)
+    panel.negative_scale.value = value
+    panel.generate()
+    assert message in panel.message.error and bytes(panel.image.value) == before
