@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from deeper.mnist import load_mnist
 from deeper.papers.evaluate import (Benchmark, format_table, guided_rows, imagic_runs, imagic_summary,
                                     progressive_rows, target_comparison)
 from deeper.papers.imagic import ImagicSettings
@@ -57,7 +58,7 @@ def guided(parts, evaluator, bench):
     return rows
 
 
-def reading(parts, evaluator, n, seed=4321):
+def reading(parts, evaluator, mnist_test, n, seed=4321):
     """The 4-step students beside their teacher (DDIM, 32 steps) on each held-out set of
     deeper.digits.held_out, all at guidance 7.5: do the students read a sentence as the teacher does?"""
     from deeper.digits.held_out import HELD_OUT_SETS, held_out_set
@@ -65,7 +66,7 @@ def reading(parts, evaluator, n, seed=4321):
     progressive_4, guided_4 = Family("progressive", parts.unet)[4], Family("guided", parts.unet)[4]
     rows = []
     for name in HELD_OUT_SETS:
-        bench = Benchmark(parts, evaluator, timing_repeats=0, pairs=held_out_set(name, n, seed))
+        bench = Benchmark(parts, evaluator, mnist_test, timing_repeats=0, pairs=held_out_set(name, n, seed))
         found = [bench.row(f"{name}: teacher (DDIM)", teacher, 32),
                  bench.row(f"{name}: progressive", progressive_4, 4),
                  bench.row(f"{name}: guided", guided_4, 4)]
@@ -78,7 +79,7 @@ def reading(parts, evaluator, n, seed=4321):
     return rows
 
 
-def imagic(parts, evaluator, images, settings, first=0, last=None, log=None):
+def imagic(parts, evaluator, mnist_test, images, settings, first=0, last=None, log=None):
     start = time.time()
 
     def progress(run):
@@ -88,7 +89,8 @@ def imagic(parts, evaluator, images, settings, first=0, last=None, log=None):
             with open(log, "a") as f:
                 f.write(json.dumps(run) + "\n")
 
-    runs = imagic_runs(parts, evaluator, images, settings, progress=progress, images=range(first, last or images))
+    runs = imagic_runs(parts, evaluator, mnist_test, images, settings, progress=progress,
+                       images=range(first, last or images))
     summarise(runs)
     return {"runs": runs, "summary": imagic_summary(runs)}
 
@@ -105,7 +107,8 @@ def summarise(runs):
           f"{'met' if met >= 3 else 'missed'}")
 
 
-def main():
+def main(mnist_test=None):
+    """`mnist_test`: MNIST's test split (x, y), the real digits the scores compare with (default: load_mnist's)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="+", choices=["progressive", "guided", "reading", "imagic"],
                         default=["progressive", "guided", "imagic"])
@@ -122,12 +125,13 @@ def main():
     if args.summarise:
         summarise([json.loads(line) for path in args.summarise for line in open(path)])
         return
+    mnist_test = load_mnist()[2] if mnist_test is None else mnist_test
     parts = load_parts("tiny-sd", device=args.device, dtype=torch.float32, progress=False)
     evaluator = load_evaluator(device=args.device)
     print(f"device: {args.device}, {args.samples} held-out prompts, seconds are one image at batch 1\n")
     results = {}
     if {"progressive", "guided"} & set(args.only):
-        bench = Benchmark(parts, evaluator, n=args.samples, timing_repeats=args.timing_repeats)
+        bench = Benchmark(parts, evaluator, mnist_test, n=args.samples, timing_repeats=args.timing_repeats)
     for name in ("progressive", "guided"):
         if name in args.only:
             print(f"== {name} distillation ==")
@@ -135,11 +139,11 @@ def main():
             print()
     if "reading" in args.only:
         print("== the 4-step students on the held-out sets ==")
-        results["reading"] = reading(parts, evaluator, args.samples)
+        results["reading"] = reading(parts, evaluator, mnist_test, args.samples)
     if "imagic" in args.only:
         print(f"== Imagic, {args.images} test digits x 4 edits ==")
         first, stop = args.image_range or (0, args.images)
-        results["imagic"] = imagic(parts, evaluator, args.images, ImagicSettings(), first, stop, args.log)
+        results["imagic"] = imagic(parts, evaluator, mnist_test, args.images, ImagicSettings(), first, stop, args.log)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

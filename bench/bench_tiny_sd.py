@@ -35,15 +35,15 @@ def load(folder, device):
     return pipe
 
 
-def generate(pipe, prompts, negative=None, guidance=GUIDANCE, seed=0, batch=500):
+def pipeline_images(pipe, prompts, negative=None, guidance=GUIDANCE, seed=0, batch=500):
     """Images (n, 3, 32, 32) in [0, 1], `batch` prompts per pipeline call, seeded per call."""
     out = []
     for k in range(0, len(prompts), batch):
         chunk = prompts[k:k + batch]
-        g = torch.Generator(pipe.device).manual_seed(seed + k)
+        gen = torch.Generator(pipe.device).manual_seed(seed + k)
         neg = None if negative is None else [negative] * len(chunk)
         out.append(pipe(chunk, negative_prompt=neg, num_inference_steps=STEPS, guidance_scale=guidance,
-                        height=32, width=32, generator=g, output_type="pt").images.float().cpu())
+                        height=32, width=32, generator=gen, output_type="pt").images.float().cpu())
     return torch.cat(out)
 
 
@@ -58,7 +58,7 @@ def accuracy_rows(pipe, evaluator, n):
     rows = []
     prompts, specs = held_out(n)
     for g in (GUIDANCE, 3.0, 1.0):
-        images = generate(pipe, prompts, guidance=g)
+        images = pipeline_images(pipe, prompts, guidance=g)
         rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {g}", n, evaluator.prompt_accuracy(images, specs)))
         if g == GUIDANCE:  # held_out_prompts cycles through the templates
             for k, template in enumerate(HELD_OUT_TEMPLATES):
@@ -67,15 +67,15 @@ def accuracy_rows(pipe, evaluator, n):
     rng = np.random.default_rng(0)
     trained = [fill("a {ink} {n} on a {bg} background", s.digit, s.ink, s.background, "", rng) for s in specs]
     rows.append((f"training phrasing 'a {{ink}} {{n}} on a {{bg}} background', guidance {GUIDANCE}", n,
-                 evaluator.prompt_accuracy(generate(pipe, trained), specs)))
+                 evaluator.prompt_accuracy(pipeline_images(pipe, trained), specs)))
     red = COLOURS.index("red")
     # a negative prompt at the default scale, then "red ink" pushed away from more gently
     for negative, g in ((None, GUIDANCE), ("red ink", GUIDANCE), ("red", GUIDANCE), ("red ink", 3.0), ("red ink", 5.0)):
-        digits, inks, _ = evaluator.read(generate(pipe, ["a 3"] * n, negative=negative, guidance=g, seed=99))
+        digits, inks, _ = evaluator.read(pipeline_images(pipe, ["a 3"] * n, negative=negative, guidance=g, seed=99))
         rows.append((f'"a 3", negative prompt {negative!r}, guidance {g}', n,
                      {"digit": (digits == 3).float().mean().item(), "red ink": (inks == red).float().mean().item()}))
     for prompt in ("red ink", "red"):  # what each negative prompt draws on its own: which digits?
-        digits, inks, _ = evaluator.read(generate(pipe, [prompt] * n, seed=99))
+        digits, inks, _ = evaluator.read(pipeline_images(pipe, [prompt] * n, seed=99))
         share = torch.bincount(digits, minlength=10).float() / n
         rows.append((f'"{prompt}" on its own, guidance {GUIDANCE}', n,
                      {"a 0": share[0].item(), "a 3": share[3].item(), "commonest digit": share.max().item(),
@@ -95,7 +95,7 @@ def style_rows(pipe, evaluator, n):
     rows = []
     for style in ("", "thin", "thick", "slanted"):
         prompts = [fill(TEMPLATE, int(d), COLOURS[i], COLOURS[b], style, rng) for d, i, b in zip(digits, inks, bgs)]
-        a = read_attributes(evaluator, generate(pipe, prompts, seed=5))
+        a = read_attributes(evaluator, pipeline_images(pipe, prompts, seed=5))
         rows.append((f"style word {style or '(none)'!r}, guidance {GUIDANCE}", n,
                      {"thin": (a.thickness < THIN).float().mean().item(), "thick": (a.thickness > THICK).float().mean().item(),
                       "slanted": (a.slant > SLANTED).float().mean().item()}))
@@ -111,11 +111,11 @@ def timing_rows(pipe, repeats=5, threads_to_try=None):
     rows, default = [], torch.get_num_threads()
     for threads in threads_to_try or sorted({1, default}):
         torch.set_num_threads(threads)
-        generate(pipe, ["a red 7 on a white background"], batch=1)
+        pipeline_images(pipe, ["a red 7 on a white background"], batch=1)
         times, cpu = [], []
         for k in range(repeats):
             t, c = time.perf_counter(), time.process_time()
-            generate(pipe, ["a red 7 on a white background"], seed=k, batch=1)
+            pipeline_images(pipe, ["a red 7 on a white background"], seed=k, batch=1)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
         # CPU seconds: with one thread, about what the wall clock would show on an idle machine
@@ -151,7 +151,7 @@ def sampler_rows(pipe, evaluator, n, names=("LMS", "Euler", "DDIM", "DPM-Solver"
     for name, scheduler in schedulers.items():
         pipe.scheduler = scheduler
         rows.append((f"held-out prompts, {STEPS} steps of {name}, guidance {GUIDANCE}", n,
-                     evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
+                     evaluator.prompt_accuracy(pipeline_images(pipe, prompts), specs)))
     pipe.scheduler = shipped
     return rows
 
@@ -169,7 +169,7 @@ def latent_scale_rows(pipe, evaluator, n, scales=(1.0, 4.0, 5.0, 6.0, 7.0)):
             pipe.unet.forward = at_latent_scale(shipped_forward, pipe.scheduler.alphas_cumprod, k)
             pipe.vae.register_to_config(scaling_factor=shipped_factor * k)
             rows.append((f"held-out prompts, {STEPS} LMS steps, guidance {GUIDANCE}, latents {k:g} times larger", n,
-                         evaluator.prompt_accuracy(generate(pipe, prompts), specs)))
+                         evaluator.prompt_accuracy(pipeline_images(pipe, prompts), specs)))
     finally:  # the pipeline as it was, for whatever is measured next
         pipe.unet.forward = shipped_forward
         pipe.vae.register_to_config(scaling_factor=shipped_factor)
@@ -186,7 +186,7 @@ def reading_rows(pipe, evaluator, n, templates=True):
     for name, set_templates in (HELD_OUT_SETS | VALIDATION_SETS).items():
         pairs = held_out_set(name, n, seed=4321)
         prompts, specs = [p for p, _ in pairs], [s for _, s in pairs]
-        images = generate(pipe, prompts)
+        images = pipeline_images(pipe, prompts)
         digits, inks, bgs = evaluator.read(images)
         ink = torch.tensor([COLOURS.index(s.ink) for s in specs])
         bg = torch.tensor([COLOURS.index(s.background) for s in specs])

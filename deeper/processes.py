@@ -30,7 +30,7 @@ def average_gradients(module) -> None:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     if world == 1 or not grads:
         return
-    flat = torch.cat([g.flatten() for g in grads])
+    flat = torch.cat([grad.flatten() for grad in grads])
     torch.distributed.all_reduce(flat)
-    for g, mean in zip(grads, (flat / world).split([g.numel() for g in grads])):
-        g.copy_(mean.view_as(g))
+    for grad, mean in zip(grads, (flat / world).split([grad.numel() for grad in grads])):
+        grad.copy_(mean.view_as(grad))

@@ -57,8 +57,8 @@ def test_reseed_worker_gives_each_worker_its_own_numbers():
 
 
 def test_torch_state_reads_seed_position_and_words():
-    g = torch.Generator()
-    g.manual_seed(42)
-    torch.rand(5, generator=g)
-    state = read_state(g)
+    gen = torch.Generator()
+    gen.manual_seed(42)
+    torch.rand(5, generator=gen)
+    state = read_state(gen)
     assert (state.initial_seed, state.position, state.words.shape) == (42, 5, (624,))

@@ -69,7 +69,7 @@ def test_training_stops_at_a_deadline_and_resumes_where_an_unbroken_run_ends(set
     def fresh():
         torch.manual_seed(0)
         student = Student(student_unet(parts.unet), schedule)
-        loss = lambda unet, g: progressive_loss(student, teacher, torch.randn(2, 4, 8, 8, generator=g),  # noqa: E731
+        loss = lambda unet, gen: progressive_loss(student, teacher, torch.randn(2, 4, 8, 8, generator=gen),  # noqa: E731
                                                 cond[:2], 1, schedule, guidance_scale=7.5)
         return student, loss
 

@@ -131,8 +131,8 @@ def test_clip_targets_hold_style_words_to_what_the_image_earned():
 
 
 def test_clip_groups_share_digit_and_colours(digits):
-    g = torch.Generator().manual_seed(0)
-    rows = digits.same_colours_and_digit(g, groups=6, size=4).view(6, 4)
+    gen = torch.Generator().manual_seed(0)
+    rows = digits.same_colours_and_digit(gen, groups=6, size=4).view(6, 4)
     attrs = digits.attributes(rows.flatten()).view(6, 4, 3)
     assert (attrs == attrs[:, :1]).all()
     assert len(set(rows.flatten().tolist())) > 6  # not one row repeated

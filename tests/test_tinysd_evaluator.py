@@ -42,12 +42,12 @@ def test_shipped_evaluator_reads_coloured_mnist_test_digits(evaluator, test_spli
 def test_colour_read_out_survives_noise_and_blur(test_split):
     x, _ = test_split
     alpha = pad(x[:500])
-    g = torch.Generator().manual_seed(0)
-    ink = torch.randint(0, len(COLOURS), (500,), generator=g)
-    bg = (ink + torch.randint(1, len(COLOURS), (500,), generator=g)) % len(COLOURS)
+    gen = torch.Generator().manual_seed(0)
+    ink = torch.randint(0, len(COLOURS), (500,), generator=gen)
+    bg = (ink + torch.randint(1, len(COLOURS), (500,), generator=gen)) % len(COLOURS)
     images = render(alpha, PALETTE_RGB[ink], PALETTE_RGB[bg])
     blurred = torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1, count_include_pad=False)
-    noisy = (blurred + 0.05 * torch.randn(images.shape, generator=g)).clamp(0, 1)
+    noisy = (blurred + 0.05 * torch.randn(images.shape, generator=gen)).clamp(0, 1)
     read_ink, read_bg = read_colours(noisy)
     assert (read_bg == bg).float().mean() > 0.99
     assert (read_ink == ink).float().mean() > 0.95

@@ -9,7 +9,7 @@ import warnings
 import ipywidgets as W
 
 from deeper.images import enlarge, to_pil
-from deeper.papers.generate import generate
+from deeper.papers.generate import ddim_images
 from deeper.papers.guided import checked_guidance
 from deeper.papers.students import FAMILIES, STUDENTS, Family, teacher_of
 from deeper.sd.settings import GUIDANCE_SCALE
@@ -102,7 +102,7 @@ class SideBySide(W.VBox):
 
     def _draw(self, denoiser, steps: int, guidance: float):
         start = time.perf_counter()
-        image = generate(denoiser, self.parts, [self.prompt.value], steps, self.seed.value, guidance)
+        image = ddim_images(denoiser, self.parts, [self.prompt.value], steps, self.seed.value, guidance)
         seconds = time.perf_counter() - start
         evaluations = steps * denoiser.evaluations_per_step(guidance)
         return png_bytes(enlarge(to_pil(image)[0], SIDE)), f"{evaluations} UNet evaluations · {seconds:.2f} s"

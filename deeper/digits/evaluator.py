@@ -182,10 +182,10 @@ def prompt_accuracy(images, specs: Sequence[PromptSpec], evaluator: Evaluator | 
 def colour_mnist_accuracy(evaluator: Evaluator, x, y, seed: int = 0) -> dict[str, float]:
     """The evaluator on real MNIST digits rendered in random palette pairs: digit accuracy and
     colour read-out accuracy (the numbers its claims rest on)."""
-    g = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     alpha = pad(x)
-    ink = torch.randint(0, len(COLOURS), (len(alpha),), generator=g)
-    bg = (ink + torch.randint(1, len(COLOURS), (len(alpha),), generator=g)) % len(COLOURS)
+    ink = torch.randint(0, len(COLOURS), (len(alpha),), generator=gen)
+    bg = (ink + torch.randint(1, len(COLOURS), (len(alpha),), generator=gen)) % len(COLOURS)
     images = render(alpha, PALETTE_RGB[ink], PALETTE_RGB[bg])
     digits, inks, bgs = evaluator.read(images)
     y = torch.as_tensor(y)

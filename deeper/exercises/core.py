@@ -144,8 +144,8 @@ def difference(expected, got, tolerance: tuple[float, str] | None = None, where:
             return f"{kind(expected)} expected{at}, got {kind(got)} ({show(got)})"
         if len(got) != len(expected):
             return f"{len(expected)} items expected{at}, got {len(got)}: {show(got)}"
-        for i, (e, g) in enumerate(zip(expected, got)):
-            message = difference(e, g, tolerance, f"{where}[{i}]" if where else f"item {i}")
+        for i, (expected_i, got_i) in enumerate(zip(expected, got)):
+            message = difference(expected_i, got_i, tolerance, f"{where}[{i}]" if where else f"item {i}")
             if message:
                 return message
         return ""

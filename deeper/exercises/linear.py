@@ -19,11 +19,11 @@ def matmul_solution(a, b):
 
 
 def matmul_cases():
-    g = torch.Generator().manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
     pairs = [((2, 2), (2, 2)), ((3, 4), (4, 2)), ((1, 5), (5, 3))]
     cases = []
     for sa, sb in pairs:
-        a, b = torch.randn(sa, generator=g), torch.randn(sb, generator=g)
+        a, b = torch.randn(sa, generator=gen), torch.randn(sb, generator=gen)
         cases.append(Case(f"matmul(a, b) with a of shape {sa}, b of shape {sb}", a, b))
     return cases
 
@@ -75,8 +75,8 @@ def run_gd_step(fn, x, y, weights, bias, lr):
 def gd_cases():
     cases = []
     for seed, lr in ((0, 2.0), (1, 0.5)):
-        g = torch.Generator().manual_seed(seed)
-        x, y = torch.rand(16, 784, generator=g), torch.randint(0, 10, (16,), generator=g)
+        gen = torch.Generator().manual_seed(seed)
+        x, y = torch.rand(16, 784, generator=gen), torch.randint(0, 10, (16,), generator=gen)
         weights, bias = init_params(seed)
         cases.append(Case(f"gd_step(x, y, weights, bias, lr={lr}) on 16 random images", x, y, weights, bias, lr))
     return cases

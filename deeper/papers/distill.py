@@ -131,9 +131,9 @@ def run(plan: str, out: Path, data: Path, model=TINY_SD, seconds: float = 240, d
                           log_every=500)
         log(f"{plan} {phase.name}: batches of {batch_size}, {seconds * phase.weight / weights:.0f} s")
 
-        def loss_of(unet, g, loss=loss):
+        def loss_of(unet, gen, loss=loss):
             with acc.autocast():  # the teacher's calls too, not only the student's forward
-                return loss(batch(latents, embeddings, batch_size, g))
+                return loss(batch(latents, embeddings, batch_size, gen))
         state = trainer.fit(student.unet, loss_of)
         if not state["done"]:
             return False

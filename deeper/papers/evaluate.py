@@ -1,7 +1,8 @@
 """Every number the paper notebooks state: prompt accuracy (deeper.digits' evaluator), a Fréchet
 distance on that evaluator's digit-classifier features against real rendered digits for the same
 prompts ("FID with LeNet features", at MNIST scale), UNet evaluations and wall time per image; and
-for Imagic, how often each kind of edit reaches its target while keeping the rest."""
+for Imagic, how often each kind of edit reaches its target while keeping the rest. The real digits
+are handed in: `mnist_test`, MNIST's test split (x, y) as `deeper.mnist.load_mnist()[2]` gives it."""
 
 from pathlib import Path
 
@@ -9,13 +10,12 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from ..mnist import load_mnist
 from ..paths import DATA
 from ..sd.settings import GUIDANCE_SCALE
 from ..digits.captions import COLOURS, held_out_prompts
 from ..digits.dataset import PALETTE_RGB, SLANTED, THICK, measure_style, pad, render
 from ..digits.attributes import EDITS, make_edit
-from .generate import generate, seconds_per_image
+from .generate import ddim_images, seconds_per_image
 from .imagic import Imagic, sweep
 
 
@@ -35,9 +35,9 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root.real))
 
 
-def reference_images(specs, seed: int = 0) -> torch.Tensor:
+def reference_images(specs, mnist_test, seed: int = 0) -> torch.Tensor:
     """Real MNIST test digits of each spec's class, rendered in its colours: what a perfect model draws."""
-    _, _, (x, y) = load_mnist()
+    x, y = mnist_test
     rng = np.random.default_rng(seed)
     by_digit = [np.flatnonzero(y == d) for d in range(10)]
     rows = [rng.choice(by_digit[s.digit]) for s in specs]
@@ -50,15 +50,15 @@ class Benchmark:
     """One fixed set of held-out prompts, its real reference features, and a way to score any
     denoiser on it: `bench.row(name, denoiser, steps, guidance_scale)`."""
 
-    def __init__(self, parts, evaluator, n: int = 500, seed: int = 0, timing_repeats: int = 3, pairs=None):
+    def __init__(self, parts, evaluator, mnist_test, n: int = 500, seed: int = 0, timing_repeats: int = 3, pairs=None):
         """`pairs`: (prompt, PromptSpec) pairs to score on instead of `n` of `held_out_prompts`."""
         self.parts, self.evaluator, self.seed, self.timing_repeats = parts, evaluator, seed, timing_repeats
         pairs = pairs or held_out_prompts(n, seed)
         self.prompts, self.specs = [p for p, _ in pairs], [s for _, s in pairs]
-        self.reference = features(evaluator, reference_images(self.specs, seed))
+        self.reference = features(evaluator, reference_images(self.specs, mnist_test, seed))
 
     def row(self, name: str, denoiser, steps: int, guidance_scale: float = GUIDANCE_SCALE) -> dict:
-        images = generate(denoiser, self.parts, self.prompts, steps, self.seed, guidance_scale)
+        images = ddim_images(denoiser, self.parts, self.prompts, steps, self.seed, guidance_scale)
         accuracy = self.evaluator.prompt_accuracy(images, self.specs)
         row = {"model": name, "steps": steps, "guidance": guidance_scale,
                "unet_evals": steps * denoiser.evaluations_per_step(guidance_scale),
@@ -119,11 +119,11 @@ def target_comparison(rows: list[dict], steps: int = 4, guidance_scale: float = 
             "fewer": teacher["unet_evals"] / student["unet_evals"]}
 
 
-def imagic_inputs(n: int, seed: int = 0):
+def imagic_inputs(mnist_test, n: int, seed: int = 0):
     """`n` MNIST test digits in random palette colours, neither thick nor slanted already (so every
     edit, thickening and slanting too, has somewhere to go): (images (n, 3, 32, 32), digits, inks,
     backgrounds, rows), `rows` being their places in the test split (the explorer's "test digit")."""
-    _, _, (x, y) = load_mnist()
+    x, y = mnist_test
     rng = np.random.default_rng(seed)
     alpha = pad(x)
     thickness, slant = measure_style(alpha)
@@ -134,12 +134,12 @@ def imagic_inputs(n: int, seed: int = 0):
     return render(alpha[rows], PALETTE_RGB[ink], PALETTE_RGB[background]), y[rows], ink, background, rows
 
 
-def imagic_runs(parts, evaluator, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0, progress=None,
-                images: range | None = None):
+def imagic_runs(parts, evaluator, mnist_test, n: int = 20, settings=None, etas=None, seeds=(0, 1), seed: int = 0,
+                progress=None, images: range | None = None):
     """Imagic on `n` test digits (or the `images` among them), each with the four edits: one dict
     per (image, edit) with the target prompt and the sweep's per-η shares. `progress(run)` after each."""
     etas = list(np.linspace(0, 2, 9).round(3)) if etas is None else list(etas)
-    pixels, digits, inks, backgrounds, _ = imagic_inputs(n, seed)
+    pixels, digits, inks, backgrounds, _ = imagic_inputs(mnist_test, n, seed)
     rng = np.random.default_rng(seed + 1)
     others = len(COLOURS) - 2  # the colours neither ink nor background
     values = [(rng.integers(0, others), rng.integers(0, others)) for _ in range(n)]  # fixed per image, whichever are run

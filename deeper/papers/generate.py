@@ -19,23 +19,17 @@ def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
     return randn_tensor((n, c, h, h), generator=seed_generator(seed), device=parts.device, dtype=torch.float32)
 
 
-def generate_latents(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
-                     batch_size: int = 250) -> torch.Tensor:
-    """Final latents for every prompt, `batch_size` at a time; example k always gets the k-th noise."""
+def ddim_images(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
+                batch_size: int = 250) -> torch.Tensor:
+    """Images (n, 3, H, W) in [0, 1], `batch_size` prompts at a time; example k always gets the k-th noise."""
     schedule = Schedule.from_scheduler(parts.scheduler)
     noise = starting_noise(parts, len(prompts), seed)
-    out = []
+    images = []
     for start in range(0, len(prompts), batch_size):
         cond = encode_prompt(parts, prompts[start:start + batch_size]).float()
-        out.append(sample(denoiser, noise[start:start + len(cond)], cond, steps, schedule, guidance_scale=guidance_scale))
-    return torch.cat(out)
-
-
-def generate(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
-             batch_size: int = 250) -> torch.Tensor:
-    """Images (n, 3, H, W) in [0, 1]."""
-    latents = generate_latents(denoiser, parts, prompts, steps, seed, guidance_scale, batch_size)
-    return torch.cat([decode(parts, chunk) for chunk in latents.split(batch_size)])
+        latents = sample(denoiser, noise[start:start + len(cond)], cond, steps, schedule, guidance_scale=guidance_scale)
+        images.append(decode(parts, latents))
+    return torch.cat(images)
 
 
 def seconds_per_image(denoiser, parts, steps: int, guidance_scale: float = GUIDANCE_SCALE, repeats: int = 5) -> float:
@@ -43,6 +37,6 @@ def seconds_per_image(denoiser, parts, steps: int, guidance_scale: float = GUIDA
     times = []
     for k in range(repeats + 1):
         start = time.perf_counter()
-        generate(denoiser, parts, ["a red 7 on a white background"], steps, seed=k, guidance_scale=guidance_scale)
+        ddim_images(denoiser, parts, ["a red 7 on a white background"], steps, seed=k, guidance_scale=guidance_scale)
         times.append(time.perf_counter() - start)
     return sorted(times[1:])[len(times[1:]) // 2]  # the first run warms up
