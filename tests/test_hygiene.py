@@ -141,22 +141,24 @@ def test_imports_run_downward():
 
 
 
-# Words that are colours outside the palette's sense: PIL's name for a canvas's colour.
-NOT_THE_PALETTE = {("images.py", "white")}
+# Words that are colours outside the palette's sense: PIL's canvases, matplotlib's lines and colour maps.
+NOT_THE_PALETTE = {("deeper/images.py", "white"), ("widgets/prompt_panel.py", "white"),
+                   ("widgets/matrix_inspector.py", "black"), ("widgets/matrix_inspector.py", "white"),
+                   ("widgets/imagic_explorer.py", "gray"), ("widgets/rng_visualiser.py", "gray")}
 
 
 def test_only_deeper_digits_knows_the_palette():
-    """No module outside deeper/digits names a palette colour or restates its RGB: a palette change
-    is one edit there. Docstrings and example prompts inside longer strings don't count."""
+    """No module of deeper/ or widgets/ outside deeper/digits names a palette colour or restates its
+    RGB: a palette change is one edit there. Docstrings and example prompts inside longer strings don't count."""
     import ast
     captions = ast.parse((DEEPER / "digits" / "captions.py").read_text())
     PALETTE = next(ast.literal_eval(n.value) for n in captions.body
                    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PALETTE")
     rgb = {tuple(round(v, 3) for v in c) for c in PALETTE.values()}
     found = []
-    for path in sorted(DEEPER.rglob("*.py")):
-        where = path.relative_to(DEEPER)
-        if where.parts[0] == "digits":
+    for path in sorted([*DEEPER.rglob("*.py"), *(REPO / "widgets").rglob("*.py")]):
+        where = path.relative_to(REPO).as_posix()
+        if where.startswith("deeper/digits/"):
             continue
         tree = ast.parse(path.read_text())
         docstrings = {id(n.body[0].value) for n in ast.walk(tree)
@@ -164,10 +166,10 @@ def test_only_deeper_digits_knows_the_palette():
                       and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and node.value in PALETTE and id(node) not in docstrings:
-                if (str(where), node.value) not in NOT_THE_PALETTE:
-                    found.append(f"deeper/{where}:{node.lineno} names {node.value!r}")
+                if (where, node.value) not in NOT_THE_PALETTE:
+                    found.append(f"{where}:{node.lineno} names {node.value!r}")
             if isinstance(node, ast.Tuple) and len(node.elts) == 3 and all(
                     isinstance(e, ast.Constant) and isinstance(e.value, float) for e in node.elts):
                 if tuple(round(e.value, 3) for e in node.elts) in rgb:
-                    found.append(f"deeper/{where}:{node.lineno} restates a palette colour")
+                    found.append(f"{where}:{node.lineno} restates a palette colour")
     assert not found, "palette colours outside deeper/digits:\n" + "\n".join(found)

@@ -8,7 +8,8 @@ import numpy as np
 
 from deeper.images import enlarge, to_pil
 from deeper.mnist import load_mnist
-from deeper.digits.attributes import EDITS, make_edit, read_attributes
+from deeper.digits.attributes import (DEFAULT_BACKGROUND, DEFAULT_INK, DEFAULT_TARGET, EDITS, colour_name, make_edit,
+                                      read_attributes)
 from deeper.papers.imagic import Imagic, ImagicSettings, input_image, sweep
 from deeper.digits.captions import COLOURS
 from deeper.digits.dataset import PALETTE_RGB, pad, render
@@ -48,7 +49,7 @@ class ImagicExplorer(W.VBox):
     """`ImagicExplorer(parts, evaluator)`: the input is MNIST test digit `index` in the chosen
     colours, or any image given to `set_image` (converted to 32x32 RGB, with a note)."""
 
-    def __init__(self, parts, evaluator, index: int = 0, ink: str = "red", background: str = "white",
+    def __init__(self, parts, evaluator, index: int = 0, ink: str = DEFAULT_INK, background: str = DEFAULT_BACKGROUND,
                  edit: str = "ink", settings: ImagicSettings | None = None, etas=None, seeds=(0, 1, 2, 3)):
         super().__init__()
         self.parts, self.evaluator = parts, evaluator
@@ -128,20 +129,16 @@ class ImagicExplorer(W.VBox):
     @shows_errors
     def _on_edit(self, change):
         kind = self.edit.value
-        used = (self._colour(self.source.ink), self._colour(self.source.background))
+        used = (colour_name(self.source.ink), colour_name(self.source.background))
         options = STYLE_VALUES.get(kind) or [c for c in COLOURS if c not in used]
         self.value.options = options
-        self.value.value = "blue" if "blue" in options else options[0]
+        self.value.value = DEFAULT_TARGET if DEFAULT_TARGET in options else options[0]
         self._on_value(None)
-
-    @staticmethod
-    def _colour(index) -> str:
-        return COLOURS[int(index[0])] if int(index[0]) >= 0 else "black"
 
     def target(self):
         """The edit the evaluator will judge (from the input's read attributes and the dropdowns)."""
-        return make_edit(self.edit.value, int(self.source.digit[0]), self._colour(self.source.ink),
-                         self._colour(self.source.background), self.value.value)
+        return make_edit(self.edit.value, int(self.source.digit[0]), colour_name(self.source.ink),
+                         colour_name(self.source.background), self.value.value)
 
     @shows_errors
     def _on_value(self, change):

@@ -12,6 +12,9 @@ from .dataset import PALETTE_RGB, SLANTED, THICK, measure_style
 
 EDITS = ("ink", "background", "thickness", "slant")
 TEMPLATE = "a {style}{ink} {n} on a {bg} background"  # the tiny SD's most frequent training phrasing
+# The Imagic explorer's first input, and the colour its colour edits aim for where they can
+DEFAULT_INK, DEFAULT_BACKGROUND, DEFAULT_TARGET = "red", "white", "blue"
+NO_INK = "black"  # the name an edit's prompt gives a read-out's missing ink (-1)
 
 
 def coverage(images: torch.Tensor, ink: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
@@ -35,6 +38,11 @@ class Attributes:
 
     def __len__(self):
         return len(self.digit)
+
+
+def colour_name(index) -> str:
+    """The palette name of a read-out's colour index (a one-element tensor); NO_INK for -1."""
+    return COLOURS[int(index[0])] if int(index[0]) >= 0 else NO_INK
 
 
 def read_attributes(evaluator, images: torch.Tensor) -> Attributes:
