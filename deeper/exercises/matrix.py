@@ -111,10 +111,6 @@ def _flat(self):
         yield from row
 
 
-def _own_rows(self):
-    return iter(self.xs)
-
-
 iterate = Exercise(
     "iterate", "for row in m: yield each row, as a new list", LessonMatrix.__iter__,
     ["`for row in m` calls `iter(m)`, which calls `m.__iter__()`: make it a generator with `yield`.",

@@ -84,11 +84,6 @@ class Parts:
         return self
 
 
-def default_device() -> str:
-    """CUDA, then Apple's MPS, then the CPU (`deeper.device.pick_device`)."""
-    return pick_device().device
-
-
 def load_parts(model_id=TINY_SD, device: str | None = None, dtype: torch.dtype | None = None,
                variant: str | None = None, progress: bool = True) -> Parts:
     """Load a model's parts from a local folder (hub-shaped), a model shipped in data/ by its name

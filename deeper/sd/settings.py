@@ -20,7 +20,6 @@ SEED_RANGE = ("seed must be a whole number from 0 to 2**32 - 1 (4294967295): tor
 MAX_SIZE_FACTOR = 4  # images up to 4x the model's native side (memory grows with its square)
 
 
-
 @dataclass(frozen=True)
 class Settings:
     """One generation's settings. Made by `checked_settings`, which fills in the defaults below."""
