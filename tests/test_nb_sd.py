@@ -3,6 +3,7 @@ and the backend, and the widgets were saved with a run in them."""
 
 import base64
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -38,6 +39,12 @@ def test_pipeline_notebook_shows_each_knob():
     for tag in ("first-image", "seeds", "steps", "guidance", "negative", "img2img", "callback"):
         assert has_image(nb, tag), tag
     assert "kept after steps [1, 7, 13, 19, 25, 30] of 30" in text_output(nb, "callback")
+    # the negative prompt "red ink" as the pipeline applies it, then with a scale of its own: the 3s counted
+    gentle = grid_of(nb, "negative-scale")
+    assert gentle["shape"] == [2, 8] and gentle["rows"][1] == "the same, negative_scale=2"
+    counts = [int(m) for m in re.findall(r"(\d) of 8 read as a 3", text_output(nb, "negative-scale"))]
+    reds = [int(m) for m in re.findall(r"(\d) in red ink", text_output(nb, "negative-scale"))]
+    assert len(counts) == 2 and counts[1] >= 7 and counts[1] > counts[0] and reds == [0, 0], (counts, reds)
     assert grid_of(nb, "callback")["cols"] == ["after step 1", "after step 7", "after step 13", "after step 19",
                                                "after step 25", "after step 30"]
 
