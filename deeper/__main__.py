@@ -26,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("prompt", help='what to draw, e.g. "a red 7 on white" ("" for no prompt)')
     cmd.add_argument("-o", "--output", default="out.png", help="where to write the PNG (default: out.png)")
     cmd.add_argument("--negative", default="", help="negative prompt: what to steer away from")
+    cmd.add_argument("--negative-scale", type=float, default=None,
+                     help="the negative prompt's own scale (default: guidance - 1, as diffusers; 2 pushes gently)")
     cmd.add_argument("--guidance", type=float,
                      help="guidance scale (default: deeper.sd's GUIDANCE_SCALE; 1 or less: none)")
     cmd.add_argument("--steps", type=int, default=30, help="denoising steps, 1 to 1000 (default 30)")
@@ -47,7 +49,7 @@ def generate_command(args) -> None:
 
     parts = load_parts(args.model, device=args.device)
     guidance = {} if args.guidance is None else {"guidance_scale": args.guidance}  # else deeper.sd's default
-    image = generate(parts, args.prompt, negative_prompt=args.negative, **guidance,
+    image = generate(parts, args.prompt, negative_prompt=args.negative, negative_scale=args.negative_scale, **guidance,
                      steps=args.steps, seed=args.seed, scheduler=args.scheduler, height=args.height, width=args.width)
     save_atomically(image, output, image_format)
     print(f"wrote {output} ({image.width}x{image.height}, seed {args.seed}, {args.steps} steps)")

@@ -29,11 +29,22 @@ def test_generate_writes_a_png(model_folder, tmp_path, capsys):
     (["--seed", "-3"], "seed must be"),
     (["--scheduler", "fast"], "scheduler must be one of"),
     (["--guidance", "nan"], "guidance_scale"),
+    (["--negative", "red ink", "--negative-scale", "-1"], "negative_scale must be None"),
 ])
 def test_bad_arguments_are_one_line(model_folder, tmp_path, capsys, args, message):
     code = main(["generate", "a 7", "-o", str(tmp_path / "x.png"), "--model", str(model_folder), *args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_the_negative_prompt_takes_its_own_scale(model_folder, tmp_path):
+    from deeper.sd import generate, load_parts
+    out = tmp_path / "gentle.png"
+    assert main(["generate", "a 3", "--negative", "red ink", "--negative-scale", "2", "--steps", "3", "--seed", "1",
+                 "-o", str(out), "--model", str(model_folder), "--device", "cpu"]) == 0
+    expected = generate(load_parts(str(model_folder), device="cpu", progress=False), "a 3", negative_prompt="red ink",
+                        negative_scale=2, steps=3, seed=1)
+    assert Image.open(out).convert("RGB").tobytes() == expected.tobytes()
 
 
 def test_runs_as_a_module(model_folder, tmp_path):
