@@ -51,11 +51,11 @@ class PromptPanel(W.VBox):
         self.background = in_kernel() if background is None else background
         self._stop, self._thread, self._listeners = threading.Event(), None, []
         label = {"description_width": "initial"}  # side by side: one row fewer on a projector
-        self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="50%"), style=label)
-        self.negative_prompt = W.Text(description="negative prompt", placeholder="what to steer away from",
-                                      layout=W.Layout(width="32%"), style=label)
+        self.prompt = W.Text(value=prompt, description="prompt", layout=W.Layout(width="46%"), style=label)
+        self.negative_prompt = W.Text(description="negative prompt", placeholder="what to avoid",
+                                      layout=W.Layout(width="30%"), style=label)
         # empty: pushed away from as hard as the prompt is pushed towards (guidance - 1), as diffusers does
-        self.negative_scale = W.Text(description="its scale", placeholder="guidance − 1", layout=W.Layout(width="16%"),
+        self.negative_scale = W.Text(description="its scale", placeholder="guidance − 1", layout=W.Layout(width="22%"),
                                      style=label)
         self.guidance_scale = W.FloatText(value=GUIDANCE_SCALE, description="guidance", layout=W.Layout(width="150px"))
         self.steps = W.IntText(value=30, description="steps", layout=W.Layout(width="150px"))
