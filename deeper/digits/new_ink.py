@@ -2,10 +2,13 @@
 training set's own renderer), captions naming it by a new token, and a read-out of how many generated
 images have their ink nearer to it than to any palette colour."""
 
+import re
+
 import numpy as np
 import torch
 
-from .captions import COLOURS, PALETTE, WORDS
+from . import grammar
+from .captions import COLOURS, PALETTE, WORDS, PromptSpec
 from .dataset import PALETTE_RGB, pad, render
 from .evaluator import INK_CORE, NO_INK, as_tensor
 
@@ -24,13 +27,34 @@ def ink_images(x, y, ink=TEAL, count: int = 32, seed: int = 0) -> tuple[torch.Te
     return images, [int(d) for d in np.asarray(y)[rows]], backgrounds
 
 
-def captions(token: str, digits: list[int], backgrounds: list[str], seed: int = 0) -> list[str]:
-    """A caption per image naming its ink by `token`, in a few of the training captions' phrasings."""
+def captions(token: str, digits: list[int], backgrounds: list[str], seed: int = 0, varied: bool = True) -> list[str]:
+    """A caption per image naming its ink by `token`: written by the training captions' grammar
+    (`grammar.caption`, a palette word standing in for the ink, then replaced by the token), or with
+    `varied=False` in four fixed phrasings. Varied captions teach the token as the ink's word in any
+    sentence, not as part of four (the benchmark's prompts are none of them)."""
     rng = np.random.default_rng(seed)
+    if varied:
+        stand_in = next(c for c in COLOURS if c not in backgrounds and c != "gray")  # "gray" has a second spelling
+        out = []
+        for d, b in zip(digits, backgrounds):
+            text = grammar.caption(PromptSpec(digit=d, ink=stand_in, background=b), rng)
+            out.append(re.sub(rf"(?i)\b{stand_in}\b", token, text))
+        return out
     templates = ["a {ink} {n} on a {bg} background", "{n} in {ink} ink on {bg} paper", "{bg} background, {ink} {n}",
                  "the digit {word}, {ink} strokes on {bg}"]
     return [templates[rng.integers(len(templates))].format(ink=token, n=d, word=WORDS[d], bg=b)
             for d, b in zip(digits, backgrounds)]
+
+
+def ink_mask(images) -> torch.Tensor:
+    """(n, 1, H, W) 1.0 on each picture's ink (its pixels at least half as far from the background, the
+    median of the 2-pixel frame, as the farthest), 0.0 elsewhere: where a colour term looks."""
+    images = as_tensor(images)
+    frame = torch.ones(images.shape[-2:], dtype=torch.bool)
+    frame[2:-2, 2:-2] = False
+    bg = images[:, :, frame].median(dim=2).values
+    dist = (images - bg[:, :, None, None]).norm(dim=1)
+    return (dist > 0.5 * dist.flatten(1).max(dim=1).values[:, None, None]).float()[:, None]
 
 
 def ink_rgb(images) -> torch.Tensor:

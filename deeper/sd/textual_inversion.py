@@ -51,15 +51,33 @@ def text_states(parts, ids: torch.Tensor, new: int, vector: torch.Tensor) -> tor
     return encode_embeddings(parts.text_encoder, tokens + position_embeddings(parts.text_encoder, ids.shape[1]))
 
 
-def noise_prediction_loss(unet, latents, states, alphas_cumprod, generator, timesteps=None) -> torch.Tensor:
+def noise_prediction_loss(unet, latents, states, alphas_cumprod, generator, timesteps=None, *,
+                          keep: dict | None = None) -> torch.Tensor:
     """SD's training loss: noise the latents at random timesteps t (from `timesteps` = (first, last + 1),
-    all of them by default), ask the UNet for the noise, mean squared error."""
+    all of them by default), ask the UNet for the noise, mean squared error. A `keep` dict receives the
+    noisy latents, ᾱ_t and the predicted noise (for a loss on the predicted clean image)."""
     low, high = timesteps or (0, len(alphas_cumprod))
     noise = torch.randn(latents.shape, generator=generator).to(latents.device, latents.dtype)
     t = torch.randint(low, high, (len(latents),), generator=generator).to(latents.device)
     a = alphas_cumprod.to(latents.device, latents.dtype)[t][:, None, None, None]
     noisy = a.sqrt() * latents + (1 - a).sqrt() * noise  # x_t = sqrt(ᾱ_t) x_0 + sqrt(1 - ᾱ_t) ε
-    return F.mse_loss(unet(noisy, t, encoder_hidden_states=states).sample.float(), noise.float())
+    predicted = unet(noisy, t, encoder_hidden_states=states).sample
+    if keep is not None:
+        keep.update(noisy=noisy, alpha=a, predicted=predicted)
+    return F.mse_loss(predicted.float(), noise.float())
+
+
+def clean_image_loss(parts, noisy, alpha, predicted, images, mask) -> torch.Tensor:
+    """The predicted clean image x̂0 = (x_t - sqrt(1 - ᾱ_t) ε̂) / sqrt(ᾱ_t), decoded by the (frozen) VAE, against
+    the pictures: the squared error over `mask`'s pixels (n, 1, H, W), each picture's weighted by ᾱ_t (at the
+    noisiest steps x̂0 is mostly guesswork)."""
+    x0 = (noisy - (1 - alpha).sqrt() * predicted) / alpha.sqrt()
+    vae = parts.vae
+    decoded = vae.decode((x0 / vae.config.scaling_factor).to(vae.dtype), return_dict=False)[0].float() / 2 + 0.5
+    mask = mask.to(decoded.device, decoded.dtype)
+    per_image = (((decoded - images.to(decoded.device, decoded.dtype)) ** 2) * mask).sum((1, 2, 3))
+    per_image = per_image / (decoded.shape[1] * mask.sum((1, 2, 3)).clamp(min=1))
+    return (alpha.flatten().float() * per_image).mean()
 
 
 @dataclass
@@ -75,17 +93,32 @@ class Learned:
 
 def learn_embedding(parts, token: str, images: torch.Tensor, captions: list[str], steps: int = 150,
                     lr: float = 0.05, batch_size: int = 8, seed: int = 0, timesteps: tuple[int, int] | None = None,
+                    image_weight: float = 0.0, image_mask: torch.Tensor | None = None,
                     on_step: Callable[[int, float], None] | None = None) -> Learned:
     """Learn `token`'s embedding (added with `add_token` first) from `images` (n, 3, H, W) in [0, 1] and
     their `captions` (each naming the token), at `timesteps` (first, last + 1): all by default, as in
     training; the noisier ones alone where what is learned is a colour. Everything else stays frozen; the vector is written into
-    the embedding table at the end. `on_step(step, loss)` is called after every step."""
+    the embedding table at the end. `on_step(step, loss)` is called after every step.
+
+    `image_weight` > 0 adds a second term, in pixels rather than noise: the predicted clean image, decoded,
+    against the picture over `image_mask` (n, 1, H, W) of 0s and 1s, all pixels when None; the ink's pixels
+    (`deeper.digits.new_ink.ink_mask`) make it a colour term, which the noise loss alone learns only weakly
+    (`clean_image_loss`; each step then also runs the VAE's decoder, forwards and back)."""
     if token not in parts.tokenizer.get_vocab():
         raise ValueError(f"token {token!r} is not in the tokenizer: add it with add_token(parts, {token!r}, like=...)")
     if len(images) != len(captions) or not len(images):
         raise ValueError(f"images and captions must pair up: got {len(images)} images and {len(captions)} captions")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a whole number, at least 1; got {steps!r}")
+    if isinstance(image_weight, bool) or not isinstance(image_weight, (int, float)) or not image_weight >= 0:
+        raise ValueError(f"image_weight must be a number, at least 0 (0: the noise loss alone); got {image_weight!r}")
+    if image_mask is not None:
+        if not isinstance(image_mask, torch.Tensor) or image_mask.shape != (len(images), 1, *images.shape[-2:]):
+            shape = tuple(image_mask.shape) if isinstance(image_mask, torch.Tensor) else type(image_mask).__name__
+            raise ValueError(f"image_mask must be a tensor (n, 1, H, W) = {(len(images), 1, *images.shape[-2:])} "
+                             f"matching the images; got {shape}")
+        if not image_weight:
+            raise ValueError("image_mask is used only with image_weight > 0; got image_weight 0")
     new = parts.tokenizer.convert_tokens_to_ids(token)
     missing = [c for c in captions if token not in c]
     if missing:
@@ -98,7 +131,9 @@ def learn_embedding(parts, token: str, images: torch.Tensor, captions: list[str]
     vector = torch.nn.Parameter(start.float().clone())
     optimiser = torch.optim.Adam([vector], lr=lr)
     acp = parts.scheduler.alphas_cumprod
-    frozen = [p for m in (parts.text_encoder, parts.unet) for p in m.parameters() if p.requires_grad]
+    if image_weight and image_mask is None:
+        image_mask = torch.ones(len(images), 1, *images.shape[-2:])
+    frozen = [p for m in (parts.text_encoder, parts.unet, parts.vae) for p in m.parameters() if p.requires_grad]
     for p in frozen:
         p.requires_grad_(False)
     losses = []
@@ -106,7 +141,11 @@ def learn_embedding(parts, token: str, images: torch.Tensor, captions: list[str]
         for step in range(steps):
             rows = torch.randint(0, len(latents), (min(batch_size, len(latents)),), generator=generator)
             states = text_states(parts, ids[rows], new, vector)
-            loss = noise_prediction_loss(parts.unet, latents[rows], states, acp, generator, timesteps)
+            keep = {} if image_weight else None
+            loss = noise_prediction_loss(parts.unet, latents[rows], states, acp, generator, timesteps, keep=keep)
+            if image_weight:
+                loss = loss + image_weight * clean_image_loss(parts, keep["noisy"], keep["alpha"], keep["predicted"],
+                                                              images[rows], image_mask[rows])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
