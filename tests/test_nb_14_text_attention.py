@@ -34,9 +34,9 @@ def test_the_learned_token_is_measured():
     assert "['a</w>', '<teal>', '3</w>']" in text_output(nb, "ti-before")
     before = int(re.search(r"in (\d+) of 20", text_output(nb, "ti-before")).group(1))
     learn = text_output(nb, "ti-learn")
-    assert "step 50: loss" in learn and "50 steps in" in learn
+    assert "step 200: loss" in learn and "200 steps in" in learn
     after = int(re.search(r"in (\d+) of 20", text_output(nb, "ti-measure")).group(1))
-    assert after > before, (before, after)  # what it learned shows in the pictures, measured
+    assert after > before and after >= 14, (before, after)  # what it learned shows in the pictures, measured
     assert grid_of(nb, "ti-measure")["rows"] == ["before learning (as 'blue')", "after"]
 
 
