@@ -223,7 +223,7 @@ def main():
             rows += measure(pipe, evaluator, args.samples)
     if args.only in (None, "timing"):
         rows += timing_rows(load(args.model, "cpu"), threads_to_try=args.threads)
-    print(f"| measurement | n | result |\n|---|---|---|")
+    print("| measurement | n | result |\n|---|---|---|")
     for name, n, result in rows:
         print(f"| {name} | {n} | " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                                for k, v in result.items()) + " |")
