@@ -82,3 +82,18 @@ def test_a_missing_step_count_names_those_there_are(tmp_path):
 def test_unknown_family_is_named():
     with pytest.raises(ValueError, match="family must be one of progressive, guided"):
         Family("consistency", tiny_parts().unet)
+
+
+def test_a_benchmark_says_how_far_it_has_got():
+    """A long table is not a silent wait: a line as each row starts drawing, and as it starts timing."""
+    from deeper.digits import held_out_prompts, load_evaluator
+    from deeper.mnist import load_mnist
+    from deeper.papers.evaluate import Benchmark
+    from deeper.papers.students import teacher_of
+
+    said = []
+    bench = Benchmark(tiny_parts(), load_evaluator(), load_mnist()[2], pairs=held_out_prompts(2, 0), timing_repeats=1,
+                      progress=said.append)
+    row = bench.row("teacher (DDIM)", teacher_of(tiny_parts()), 2)
+    assert said == ["teacher (DDIM), 2 steps, guidance 7.5: drawing 2 images",
+                    f"    {row['accuracy']:.1%} right; timing one image"]

@@ -51,16 +51,17 @@ class Benchmark:
     denoiser on it: `bench.row(name, denoiser, steps, guidance_scale)`."""
 
     def __init__(self, parts, evaluator, mnist_test, n: int = 500, seed: int = 0, timing_repeats: int = 3, pairs=None,
-                 on_row=None):
+                 progress=None):
         """`pairs`: (prompt, PromptSpec) pairs to score on instead of `n` of `held_out_prompts`;
-        `on_row(row)` after each row (a long table can say how far it has got)."""
+        `progress(message)` as each row starts drawing and then timing (`print` will do): no silent wait."""
         self.parts, self.evaluator, self.seed, self.timing_repeats = parts, evaluator, seed, timing_repeats
-        self.on_row = on_row
+        self.progress = progress or (lambda message: None)
         pairs = pairs or held_out_prompts(n, seed)
         self.prompts, self.specs = [p for p, _ in pairs], [s for _, s in pairs]
         self.reference = features(evaluator, reference_images(self.specs, mnist_test, seed))
 
     def row(self, name: str, denoiser, steps: int, guidance_scale: float = GUIDANCE_SCALE) -> dict:
+        self.progress(f"{name}, {steps} steps, guidance {guidance_scale:g}: drawing {len(self.prompts)} images")
         images = ddim_images(denoiser, self.parts, self.prompts, steps, self.seed, guidance_scale)
         accuracy = self.evaluator.prompt_accuracy(images, self.specs)
         row = {"model": name, "steps": steps, "guidance": guidance_scale,
@@ -69,16 +70,9 @@ class Benchmark:
                "background": accuracy["background"],
                "frechet": frechet_distance(features(self.evaluator, images), self.reference)}
         if self.timing_repeats:
+            self.progress(f"    {row['accuracy']:.1%} right; timing one image")
             row["seconds"] = seconds_per_image(denoiser, self.parts, steps, guidance_scale, self.timing_repeats)
-        if self.on_row is not None:
-            self.on_row(row)
         return row
-
-
-def say_row(row: dict) -> None:
-    """One line as each row of a long table is measured (`Benchmark(on_row=say_row)`): no silent wait."""
-    print(f"  measured {row['model']}, {row['steps']} steps, guidance {row['guidance']:g}: {row['accuracy']:.1%} right",
-          flush=True)
 
 
 COLUMNS = [("model", "{}"), ("steps", "{}"), ("guidance", "{:g}"), ("unet_evals", "{}"), ("accuracy", "{:.1%}"),
