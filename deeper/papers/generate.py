@@ -10,7 +10,7 @@ from ..sd.loop import seed_generator
 from ..sd.settings import GUIDANCE_SCALE
 from ..sd.text import encode_prompt
 from ..sd.vae import decode
-from .ddim import Schedule, sample
+from .ddim import Schedule, denoising_steps
 
 
 def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
@@ -20,14 +20,19 @@ def starting_noise(parts, n: int, seed: int) -> torch.Tensor:
 
 
 def ddim_images(denoiser, parts, prompts: list[str], steps: int, seed: int = 0, guidance_scale: float = GUIDANCE_SCALE,
-                batch_size: int = 250) -> torch.Tensor:
-    """Images (n, 3, H, W) in [0, 1], `batch_size` prompts at a time; example k always gets the k-th noise."""
+                batch_size: int = 250, on_step=None) -> torch.Tensor:
+    """Images (n, 3, H, W) in [0, 1], `batch_size` prompts at a time; example k always gets the k-th noise.
+    `on_step(step, steps)` after each step of each batch (from 1)."""
     schedule = Schedule.from_scheduler(parts.scheduler)
     noise = starting_noise(parts, len(prompts), seed)
     images = []
     for start in range(0, len(prompts), batch_size):
         cond = encode_prompt(parts, prompts[start:start + batch_size]).float()
-        latents = sample(denoiser, noise[start:start + len(cond)], cond, steps, schedule, guidance_scale=guidance_scale)
+        for k, step in enumerate(denoising_steps(denoiser, noise[start:start + len(cond)], cond, steps, schedule,
+                                                 guidance_scale=guidance_scale), 1):
+            if on_step is not None:
+                on_step(k, steps)
+        latents = step.latents
         images.append(decode(parts, latents))
     return torch.cat(images)
 
