@@ -101,3 +101,6 @@ def test_a_benchmark_says_how_far_it_has_got():
     row = bench.row("teacher (DDIM)", teacher_of(tiny_parts()), 33)  # long rows: a line every 16 steps
     assert said == ["teacher (DDIM), 33 steps, guidance 7.5: drawing 2 images", "    step 16 of 33",
                     "    step 32 of 33", f"    {row['accuracy']:.1%} right; timing one image"]
+    said.clear()
+    bench.row("teacher (DDIM)", teacher_of(tiny_parts()), 1)
+    assert said[0] == "teacher (DDIM), 1 step, guidance 7.5: drawing 2 images"

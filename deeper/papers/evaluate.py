@@ -61,7 +61,8 @@ class Benchmark:
         self.reference = features(evaluator, reference_images(self.specs, mnist_test, seed))
 
     def row(self, name: str, denoiser, steps: int, guidance_scale: float = GUIDANCE_SCALE) -> dict:
-        self.progress(f"{name}, {steps} steps, guidance {guidance_scale:g}: drawing {len(self.prompts)} images")
+        self.progress(f"{name}, {steps} step{'s' * (steps != 1)}, guidance {guidance_scale:g}: "
+                      f"drawing {len(self.prompts)} images")
 
         def say_step(step, steps):  # a long row says how far it has got: the guided teacher's 64 steps take 20 s
             if step % 16 == 0 and step < steps:
