@@ -77,15 +77,21 @@ def classifier_loss(model: DigitClassifier, alpha, labels, generator=None) -> to
     return F.cross_entropy(model(augmented(alpha, generator)), labels, label_smoothing=0.05)
 
 
+def background_distance(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(background (n, 3), distance (n, H, W)): the background is the median of the 2-pixel frame, and
+    each pixel's distance from it; the strokes are what stands far from it."""
+    frame = torch.ones(images.shape[-2:], dtype=torch.bool, device=images.device)
+    frame[2:-2, 2:-2] = False
+    bg = images[:, :, frame].median(dim=2).values
+    return bg, (images - bg[:, :, None, None]).norm(dim=1)
+
+
 def read_colours(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(ink, background) palette indices of (n, 3, 32, 32) images in [0, 1]; ink is -1 where
     no pixel stands out from the background (no digit drawn)."""
     images = images.float()
-    frame = torch.ones(images.shape[-2:], dtype=torch.bool, device=images.device)
-    frame[2:-2, 2:-2] = False
-    pixels = images.flatten(2)  # (n, 3, HW)
-    bg = images[:, :, frame].median(dim=2).values  # (n, 3)
-    dist = (pixels - bg[:, :, None]).norm(dim=1)  # (n, HW)
+    bg, dist = background_distance(images)
+    pixels, dist = images.flatten(2), dist.flatten(1)  # (n, 3, HW), (n, HW)
     top = dist.max(dim=1).values
     ink_mask = dist >= INK_CORE * top[:, None]
     ink = pixels.masked_fill(~ink_mask[:, None], float("nan")).nanmedian(dim=2).values

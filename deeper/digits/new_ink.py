@@ -10,7 +10,7 @@ import torch
 from . import grammar
 from .captions import COLOURS, PALETTE, WORDS, PromptSpec
 from .dataset import PALETTE_RGB, pad, render
-from .evaluator import INK_CORE, NO_INK, as_tensor
+from .evaluator import INK_CORE, NO_INK, as_tensor, background_distance
 
 TEAL = (0.0, 0.55, 0.55)  # between green, blue and gray, and nearest to none of them
 BACKGROUNDS = ("white", "black", "yellow")
@@ -49,11 +49,7 @@ def captions(token: str, digits: list[int], backgrounds: list[str], seed: int = 
 def ink_mask(images) -> torch.Tensor:
     """(n, 1, H, W) 1.0 on each picture's ink (its pixels at least half as far from the background, the
     median of the 2-pixel frame, as the farthest), 0.0 elsewhere: where a colour term looks."""
-    images = as_tensor(images)
-    frame = torch.ones(images.shape[-2:], dtype=torch.bool)
-    frame[2:-2, 2:-2] = False
-    bg = images[:, :, frame].median(dim=2).values
-    dist = (images - bg[:, :, None, None]).norm(dim=1)
+    _, dist = background_distance(as_tensor(images))
     return (dist > 0.5 * dist.flatten(1).max(dim=1).values[:, None, None]).float()[:, None]
 
 
@@ -61,11 +57,8 @@ def ink_rgb(images) -> torch.Tensor:
     """(n, 3) the ink colour of each image, read as the evaluator reads it: the median of the pixels
     farthest from the background (the median of the 2-pixel frame); NaN where no digit stands out."""
     images = as_tensor(images)
-    frame = torch.ones(images.shape[-2:], dtype=torch.bool)
-    frame[2:-2, 2:-2] = False
-    pixels = images.flatten(2)
-    bg = images[:, :, frame].median(dim=2).values
-    dist = (pixels - bg[:, :, None]).norm(dim=1)
+    _, dist = background_distance(images)
+    pixels, dist = images.flatten(2), dist.flatten(1)
     top = dist.max(dim=1).values
     ink = pixels.masked_fill(~(dist >= INK_CORE * top[:, None])[:, None], float("nan")).nanmedian(dim=2).values
     return torch.where((top < NO_INK)[:, None], float("nan"), ink)

@@ -51,19 +51,20 @@ def text_states(parts, ids: torch.Tensor, new: int, vector: torch.Tensor) -> tor
     return encode_embeddings(parts.text_encoder, tokens + position_embeddings(parts.text_encoder, ids.shape[1]))
 
 
-def noise_prediction_loss(unet, latents, states, alphas_cumprod, generator, timesteps=None, *,
-                          keep: dict | None = None) -> torch.Tensor:
-    """SD's training loss: noise the latents at random timesteps t (from `timesteps` = (first, last + 1),
-    all of them by default), ask the UNet for the noise, mean squared error. A `keep` dict receives the
-    noisy latents, ᾱ_t and the predicted noise (for a loss on the predicted clean image)."""
+def noise_prediction(unet, latents, states, alphas_cumprod, generator, timesteps=None):
+    """Noise the latents at random timesteps t (from `timesteps` = (first, last + 1), all of them by
+    default) and ask the UNet for the noise: (noisy latents, ᾱ_t, the noise, the UNet's prediction of it)."""
     low, high = timesteps or (0, len(alphas_cumprod))
     noise = torch.randn(latents.shape, generator=generator).to(latents.device, latents.dtype)
     t = torch.randint(low, high, (len(latents),), generator=generator).to(latents.device)
     a = alphas_cumprod.to(latents.device, latents.dtype)[t][:, None, None, None]
     noisy = a.sqrt() * latents + (1 - a).sqrt() * noise  # x_t = sqrt(ᾱ_t) x_0 + sqrt(1 - ᾱ_t) ε
-    predicted = unet(noisy, t, encoder_hidden_states=states).sample
-    if keep is not None:
-        keep.update(noisy=noisy, alpha=a, predicted=predicted)
+    return noisy, a, noise, unet(noisy, t, encoder_hidden_states=states).sample
+
+
+def noise_prediction_loss(unet, latents, states, alphas_cumprod, generator, timesteps=None) -> torch.Tensor:
+    """SD's training loss: `noise_prediction`'s mean squared error."""
+    _, _, noise, predicted = noise_prediction(unet, latents, states, alphas_cumprod, generator, timesteps)
     return F.mse_loss(predicted.float(), noise.float())
 
 
@@ -141,11 +142,10 @@ def learn_embedding(parts, token: str, images: torch.Tensor, captions: list[str]
         for step in range(steps):
             rows = torch.randint(0, len(latents), (min(batch_size, len(latents)),), generator=generator)
             states = text_states(parts, ids[rows], new, vector)
-            keep = {} if image_weight else None
-            loss = noise_prediction_loss(parts.unet, latents[rows], states, acp, generator, timesteps, keep=keep)
+            noisy, alpha, noise, predicted = noise_prediction(parts.unet, latents[rows], states, acp, generator, timesteps)
+            loss = F.mse_loss(predicted.float(), noise.float())  # noise_prediction_loss
             if image_weight:
-                loss = loss + image_weight * clean_image_loss(parts, keep["noisy"], keep["alpha"], keep["predicted"],
-                                                              images[rows], image_mask[rows])
+                loss = loss + image_weight * clean_image_loss(parts, noisy, alpha, predicted, images[rows], image_mask[rows])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
